@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The embedded default: builds if needed, starts the bundled OpenAI-compatible emulator on a free
+# loopback port, and runs the example in pipelines/examples/local-demo.jsonl (chat and embedding
+# requests plus one malformed line) on the direct runner. No key, no network.
+# Extra options are passed to the pipeline (e.g. --rpm=600).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+ensure_jar
+OUT="${OUT:-$ROOT/work-out/local-$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$OUT"
+EMULATOR_LOG="$OUT/emulator.log"
+start_emulator --rpm=3000 --tpm=1000000 --window=1 --latencyMs=50 --latencyJitterMs=30
+trap stop_emulator EXIT
+echo "openai-beam: emulator at $EMULATOR_URL"
+set +e
+OPENAI_API_KEY=sk-local-emulator java ${JAVA_OPTS:-} -cp "$JAR" dev.openaibeam.pipeline.OpenAiBeamMain \
+  --input="$ROOT/pipelines/examples/local-demo.jsonl" \
+  --output="$OUT/results" --failures="$OUT/failures" --outputShards=1 \
+  --baseUrl="$EMULATOR_URL" --rpm=3000 --tpm=1000000 "$@"
+rc=$?
+set -e
+echo "emulator: $(emulator_stats)"
+exit $rc

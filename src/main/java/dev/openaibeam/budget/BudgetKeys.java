@@ -1,0 +1,32 @@
+package dev.openaibeam.budget;
+
+import com.google.common.hash.Hashing;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Names budgets and their shards. A budget is identified by where calls go, whose key pays and
+ * which model group they draw from, so several keys or models can each have a budget of their own;
+ * the id is a hash, so it can be logged and used as a Beam key without showing the key source.
+ */
+public final class BudgetKeys {
+  private BudgetKeys() {}
+
+  public static String budgetId(String baseUrl, String keyIdentity, String modelGroup) {
+    String raw = baseUrl + "\n" + keyIdentity + "\n" + modelGroup;
+    return "budget-" + Hashing.sha256().hashString(raw, StandardCharsets.UTF_8).toString().substring(0, 12);
+  }
+
+  /** The Beam key of one shard of a budget. */
+  public static String shardKey(String budgetId, int shard) {
+    return budgetId + "/" + shard;
+  }
+
+  /** The shard a request id always lands on: stable, so re-runs keep the same spread. */
+  public static int shardOf(String requestId, int shards) {
+    if (shards == 1) {
+      return 0;
+    }
+    int h = Hashing.murmur3_32_fixed().hashString(requestId, StandardCharsets.UTF_8).asInt();
+    return Math.floorMod(h, shards);
+  }
+}

@@ -1,0 +1,34 @@
+package dev.openaibeam.call;
+
+/**
+ * The service answered in a way no retry and no other row can fix (invalid key, no quota left):
+ * the run stops with this message instead of writing a failure per remaining row. The rows not yet
+ * answered stay resumable.
+ */
+public final class HopelessApiException extends RuntimeException {
+  private final ApiError error;
+
+  public HopelessApiException(ApiError error) {
+    super(describe(error));
+    this.error = error;
+  }
+
+  public ApiError getError() {
+    return error;
+  }
+
+  private static String describe(ApiError e) {
+    String cause;
+    if (e.getStatus() != null && e.getStatus() == 401) {
+      cause = "the API key was rejected (HTTP 401 " + e.getCode() + ")";
+    } else if ("insufficient_quota".equals(e.getType())
+        || "insufficient_quota".equals(e.getCode())
+        || "credit_balance_exhausted".equals(e.getCode())) {
+      cause = "the account has no quota or credit left (" + e.getCode() + ")";
+    } else {
+      cause = "HTTP " + e.getStatus() + " " + e.getCode();
+    }
+    return "Stopping the run: " + cause + ". Service said: " + e.getMessage()
+        + " Rows not yet answered can be resumed once this is fixed.";
+  }
+}

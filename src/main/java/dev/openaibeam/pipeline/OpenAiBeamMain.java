@@ -1,0 +1,66 @@
+package dev.openaibeam.pipeline;
+
+import dev.openaibeam.call.HopelessApiException;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * Command line entry: {@code --input=... --output=... --failures=... [--rpm --tpm ...]}. Exits 0
+ * when the run completed (failed rows are in the failures sink), 2 when a hopeless error (bad key,
+ * no quota) stopped it, 1 on any other failure.
+ */
+public final class OpenAiBeamMain {
+  private OpenAiBeamMain() {}
+
+  public static void main(String[] args) {
+    PipelineOptionsFactory.register(OpenAiBeamOptions.class);
+    OpenAiBeamOptions options =
+        PipelineOptionsFactory.fromArgs(args).withValidation().as(OpenAiBeamOptions.class);
+    System.exit(run(options));
+  }
+
+  public static int run(OpenAiBeamOptions options) {
+    FileSystems.setDefaultPipelineOptions(options);
+    if (!options.getResume()) {
+      try {
+        Resume.clear(OpenAiBeamPipeline.journal(options).glob());
+      } catch (java.io.IOException e) {
+        System.err.println("openai-beam: cannot clear the old journal: " + e);
+        return 1;
+      }
+    }
+    Pipeline p = Pipeline.create(options);
+    OpenAiBeamPipeline.build(p, options);
+    long start = System.nanoTime();
+    try {
+      PipelineResult result = p.run();
+      PipelineResult.State state = result.waitUntilFinish();
+      double seconds = (System.nanoTime() - start) / 1e9;
+      System.out.println("openai-beam: run " + state);
+      System.out.println("results:  " + options.getOutput() + "*.jsonl");
+      System.out.println("failures: " + options.getFailures() + "*.jsonl");
+      System.out.print(RunSummary.of(result, seconds).format());
+      return state == PipelineResult.State.DONE ? 0 : 1;
+    } catch (RuntimeException e) {
+      HopelessApiException hopeless = findHopeless(e);
+      if (hopeless != null) {
+        System.err.println("openai-beam: " + hopeless.getMessage());
+        return 2;
+      }
+      System.err.println("openai-beam: run failed: " + e);
+      e.printStackTrace(System.err);
+      return 1;
+    }
+  }
+
+  private static HopelessApiException findHopeless(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof HopelessApiException) {
+        return (HopelessApiException) c;
+      }
+    }
+    return null;
+  }
+}

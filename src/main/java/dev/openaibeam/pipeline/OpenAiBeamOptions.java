@@ -1,0 +1,137 @@
+package dev.openaibeam.pipeline;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+
+/** Options of the JSONL pipeline, given as {@code --name=value}. No option holds a secret. */
+public interface OpenAiBeamOptions extends PipelineOptions {
+  @Description("Input JSONL files (glob; any Beam filesystem; .gz read directly)")
+  @Validation.Required
+  String getInput();
+
+  void setInput(String value);
+
+  @Description("Prefix of the result files")
+  @Default.String("out/results")
+  String getOutput();
+
+  void setOutput(String value);
+
+  @Description("Prefix of the failure files (replayable as input)")
+  @Default.String("out/failures")
+  String getFailures();
+
+  void setFailures(String value);
+
+  @Description("API base URL (OpenAI, Azure resource URL, vLLM, llama.cpp, Ollama, the emulator)")
+  @Default.String("https://api.openai.com/v1")
+  String getBaseUrl();
+
+  void setBaseUrl(String value);
+
+  @Description("Endpoint for lines without their own url")
+  @Default.String("/v1/chat/completions")
+  String getEndpoint();
+
+  void setEndpoint(String value);
+
+  @Description("Requests per minute for all workers together (0 = no limit)")
+  @Default.Long(0)
+  long getRpm();
+
+  void setRpm(long value);
+
+  @Description("Tokens per minute for all workers together (0 = no limit)")
+  @Default.Long(0)
+  long getTpm();
+
+  void setTpm(long value);
+
+  @Description("Window over which the service enforces the limits, in seconds (OpenAI: about 1)")
+  @Default.Double(1.0)
+  double getRateLimitWindowSeconds();
+
+  void setRateLimitWindowSeconds(double value);
+
+  @Description("Fraction of the limits to aim for")
+  @Default.Double(0.99)
+  double getHeadroom();
+
+  void setHeadroom(double value);
+
+  @Description("Keys the budget is split over (1: one worker makes all calls of the budget)")
+  @Default.Integer(1)
+  int getBudgetShards();
+
+  void setBudgetShards(int value);
+
+  @Description("Attempts per request, the first included")
+  @Default.Integer(5)
+  int getMaxAttempts();
+
+  void setMaxAttempts(int value);
+
+  @Description("Calls in flight per worker instance")
+  @Default.Integer(1024)
+  int getMaxInFlight();
+
+  void setMaxInFlight(int value);
+
+  @Description("Request timeout in seconds")
+  @Default.Integer(600)
+  int getRequestTimeoutSeconds();
+
+  void setRequestTimeoutSeconds(int value);
+
+  @Description("Environment variable holding the API key")
+  @Default.String("OPENAI_API_KEY")
+  String getApiKeyEnv();
+
+  void setApiKeyEnv(String value);
+
+  @Description("File holding the API key (read on the workers; wins over --apiKeyEnv)")
+  String getApiKeyFile();
+
+  void setApiKeyFile(String value);
+
+  @Description("Send no key at all (local servers)")
+  @Default.Boolean(false)
+  boolean getNoApiKey();
+
+  void setNoApiKey(boolean value);
+
+  @Description("Azure OpenAI api-version; setting it switches to Azure URLs and the api-key header")
+  String getAzureApiVersion();
+
+  void setAzureApiVersion(String value);
+
+  @Description("Token encoding for every model (e.g. o200k_base) instead of the model family's")
+  String getTokenEncoding();
+
+  void setTokenEncoding(String value);
+
+  @Description("Completion tokens reserved for a request that sets no maximum")
+  @Default.Integer(1024)
+  int getDefaultMaxTokens();
+
+  void setDefaultMaxTokens(int value);
+
+  @Description("Skip ids the result journal of an earlier run of this job already answered")
+  @Default.Boolean(false)
+  boolean getResume();
+
+  void setResume(boolean value);
+
+  @Description("Directory of the result journal (default: the --output prefix + '.journal')")
+  String getJournal();
+
+  void setJournal(String value);
+
+  @Description("Number of output files per sink (0 = the runner decides)")
+  @Default.Integer(0)
+  int getOutputShards();
+
+  void setOutputShards(int value);
+}

@@ -1,0 +1,103 @@
+package dev.openaibeam.pipeline;
+
+import dev.openaibeam.call.CallMetrics;
+import java.util.Locale;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+
+/** The end-of-run summary, read from the pipeline's committed (else attempted) metrics. */
+public final class RunSummary {
+  public final long results;
+  public final long resumed;
+  public final long failures;
+  public final long requests;
+  public final long attempts;
+  public final long retried;
+  public final long rateLimitedRequests;
+  public final long rateLimitedTokens;
+  public final long rateLimitedOther;
+  public final long tokensEstimated;
+  public final long tokensActual;
+  public final long promptTokensEstimated;
+  public final long promptTokensActual;
+  public final long budgetWaitMs;
+  public final double wallSeconds;
+
+  private RunSummary(PipelineResult result, double wallSeconds) {
+    this.results = counter(result, OpenAiBeamPipeline.NAMESPACE, OpenAiBeamPipeline.RESULTS_WRITTEN);
+    this.resumed = counter(result, OpenAiBeamPipeline.NAMESPACE, Resume.SKIPPED);
+    this.failures = counter(result, OpenAiBeamPipeline.NAMESPACE, OpenAiBeamPipeline.FAILURES_WRITTEN);
+    this.requests = counter(result, CallMetrics.NAMESPACE, CallMetrics.REQUESTS);
+    this.attempts = counter(result, CallMetrics.NAMESPACE, CallMetrics.ATTEMPTS);
+    this.retried = counter(result, CallMetrics.NAMESPACE, CallMetrics.RETRIED);
+    this.rateLimitedRequests = counter(result, CallMetrics.NAMESPACE, CallMetrics.RATE_LIMITED_REQUESTS);
+    this.rateLimitedTokens = counter(result, CallMetrics.NAMESPACE, CallMetrics.RATE_LIMITED_TOKENS);
+    this.rateLimitedOther = counter(result, CallMetrics.NAMESPACE, CallMetrics.RATE_LIMITED_OTHER);
+    this.tokensEstimated = counter(result, CallMetrics.NAMESPACE, CallMetrics.TOKENS_ESTIMATED);
+    this.tokensActual = counter(result, CallMetrics.NAMESPACE, CallMetrics.TOKENS_ACTUAL);
+    this.promptTokensEstimated =
+        counter(result, CallMetrics.NAMESPACE, CallMetrics.PROMPT_TOKENS_ESTIMATED);
+    this.promptTokensActual = counter(result, CallMetrics.NAMESPACE, CallMetrics.PROMPT_TOKENS_ACTUAL);
+    this.budgetWaitMs = counter(result, CallMetrics.NAMESPACE, CallMetrics.BUDGET_WAIT_MS);
+    this.wallSeconds = wallSeconds;
+  }
+
+  public static RunSummary of(PipelineResult result, double wallSeconds) {
+    return new RunSummary(result, wallSeconds);
+  }
+
+  public long rows() {
+    return results + resumed + failures;
+  }
+
+  public long rateLimited() {
+    return rateLimitedRequests + rateLimitedTokens + rateLimitedOther;
+  }
+
+  public String format() {
+    StringBuilder s = new StringBuilder();
+    s.append(String.format(Locale.ROOT, "rows           %d%n", rows()));
+    s.append(String.format(Locale.ROOT, "succeeded      %d%n", results + resumed));
+    if (resumed > 0) {
+      s.append(String.format(Locale.ROOT, "  resumed      %d (answered by an earlier run, not sent again)%n", resumed));
+    }
+    s.append(String.format(Locale.ROOT, "failed         %d%n", failures));
+    s.append(String.format(Locale.ROOT, "api requests   %d (attempts %d, retries %d)%n", requests, attempts, retried));
+    s.append(String.format(Locale.ROOT, "429s           %d (requests %d, tokens %d, other %d)%n",
+        rateLimited(), rateLimitedRequests, rateLimitedTokens, rateLimitedOther));
+    s.append(String.format(Locale.ROOT, "tokens         %d used (usage), %d reserved by estimate%n",
+        tokensActual, tokensEstimated));
+    if (promptTokensActual > 0) {
+      s.append(String.format(Locale.ROOT, "prompt tokens  %d estimated vs %d actual (%+.2f%%)%n",
+          promptTokensEstimated, promptTokensActual,
+          100.0 * (promptTokensEstimated - promptTokensActual) / promptTokensActual));
+    }
+    s.append(String.format(Locale.ROOT, "budget wait    %.1f s%n", budgetWaitMs / 1000.0));
+    s.append(String.format(Locale.ROOT, "wall time      %.1f s%n", wallSeconds));
+    return s.toString();
+  }
+
+  private static long counter(PipelineResult result, String namespace, String name) {
+    MetricQueryResults q =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(namespace, name))
+                    .build());
+    long total = 0;
+    for (MetricResult<Long> c : q.getCounters()) {
+      Long v;
+      try {
+        v = c.getCommitted();
+      } catch (UnsupportedOperationException e) {
+        v = c.getAttempted();
+      }
+      total += v == null ? 0 : v;
+    }
+    return total;
+  }
+}

@@ -1,0 +1,42 @@
+package dev.openaibeam.call;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.openaibeam.testing.TestKeys;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectOutputStream;
+import java.nio.charset.StandardCharsets;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.TupleTag;
+import org.junit.jupiter.api.Test;
+
+/** The key never enters what Beam serializes or displays. */
+class SecretsTest {
+  private static final String KEY = "sk-secret-never-serialized-31415";
+
+  private static String serialized(Object o) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(o);
+    }
+    return new String(bytes.toByteArray(), StandardCharsets.ISO_8859_1);
+  }
+
+  @Test
+  void transformAndDoFnDoNotCarryTheKey() throws Exception {
+    OpenAiCall call =
+        OpenAiCall.create().withBaseUrl("http://127.0.0.1:1/v1").withApiKey(TestKeys.file(KEY));
+    assertFalse(serialized(call).contains(KEY));
+    assertFalse(DisplayData.from(call).toString().contains(KEY));
+
+    OpenAiCallFn fn =
+        new OpenAiCallFn(call.settings(), new TupleTag<ApiResponse>() {}, new TupleTag<ApiFailure>() {});
+    fn.setup(); // reads the key, as on a worker
+    try {
+      assertFalse(serialized(fn).contains(KEY), "a set-up DoFn serialized the key");
+      assertFalse(DisplayData.from(fn).toString().contains(KEY));
+    } finally {
+      fn.teardown();
+    }
+  }
+}

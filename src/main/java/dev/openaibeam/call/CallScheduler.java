@@ -223,6 +223,7 @@ final class CallScheduler {
     call.attempts++;
     call.sentAtNanos = now;
     inFlight++;
+    LocalProgress.IN_FLIGHT.incrementAndGet();
     metrics.attempts.inc();
     client
         .send(call.request.getEndpoint(), call.model, call.request.getBody())
@@ -238,6 +239,7 @@ final class CallScheduler {
 
   private void handle(PendingCall call, CallOutcome outcome) {
     inFlight--;
+    LocalProgress.IN_FLIGHT.decrementAndGet();
     long now = System.nanoTime();
     ShardPacer pacer = pacers.get(call.shardKey);
     RateLimitHeaders h = outcome.rateLimits();
@@ -279,6 +281,7 @@ final class CallScheduler {
 
   private void onRateLimited(
       PendingCall call, RateLimitKind kind, OptionalLong retryAfter, ShardPacer pacer, long now) {
+    LocalProgress.RATE_LIMITED.incrementAndGet();
     switch (kind) {
       case REQUESTS:
         metrics.rateLimitedRequests.inc();
@@ -322,6 +325,7 @@ final class CallScheduler {
     long latencyMs = TimeUnit.NANOSECONDS.toMillis(outcome.latencyNanos());
     metrics.latencyMs.update(latencyMs);
     metrics.succeeded.inc();
+    LocalProgress.SUCCEEDED.incrementAndGet();
     String body = outcome.body() == null ? "" : outcome.body();
     ApiResponse response = ApiResponse.of(call.request, body, call.attempts, latencyMs);
     if (journal != null) {
@@ -332,6 +336,7 @@ final class CallScheduler {
 
   private void fail(PendingCall call, ApiError error) {
     metrics.failed.inc();
+    LocalProgress.FAILED.incrementAndGet();
     outputs.add(
         new Output(
             failuresTag,

@@ -262,6 +262,7 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, OpenAi
 
     @ProcessElement
     public void process(@Element ApiRequest r, OutputReceiver<KV<String, ApiRequest>> out) {
+      LocalProgress.KEYED.incrementAndGet();
       out.output(KV.of(BudgetKeys.shardKey(budgetId, BudgetKeys.shardOf(r.getId(), shards)), r));
     }
   }

@@ -34,7 +34,7 @@ public final class OpenAiBeamMain {
     Pipeline p = Pipeline.create(options);
     OpenAiBeamPipeline.build(p, options);
     long start = System.nanoTime();
-    try {
+    try (ProgressLine progress = new ProgressLine(System.err, options.getProgressSeconds())) {
       PipelineResult result = p.run();
       PipelineResult.State state = result.waitUntilFinish();
       double seconds = (System.nanoTime() - start) / 1e9;

@@ -129,6 +129,12 @@ public interface OpenAiBeamOptions extends PipelineOptions {
 
   void setJournal(String value);
 
+  @Description("Seconds between progress lines on stderr during local runs")
+  @Default.Integer(10)
+  int getProgressSeconds();
+
+  void setProgressSeconds(int value);
+
   @Description("Number of output files per sink (0 = the runner decides)")
   @Default.Integer(0)
   int getOutputShards();

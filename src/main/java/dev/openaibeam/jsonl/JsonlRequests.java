@@ -1,0 +1,159 @@
+package dev.openaibeam.jsonl;
+
+import dev.openaibeam.call.ApiFailure;
+import dev.openaibeam.call.ApiRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * Reads request JSONL through Beam's file I/O (so local files, {@code gs://}, {@code s3://} and
+ * gzip all work), streaming each file line by line with its line number, and splits the lines into
+ * requests and failure records for the lines that cannot be requests.
+ *
+ * <pre>{@code
+ * JsonlRequests.Parsed parsed =
+ *     pipeline.apply(JsonlRequests.read("gs://bucket/in/*.jsonl.gz")
+ *         .withDefaultEndpoint("/v1/chat/completions"));
+ * parsed.getRequests();  // PCollection<ApiRequest>
+ * parsed.getFailures();  // PCollection<ApiFailure>, one per malformed line
+ * }</pre>
+ */
+public final class JsonlRequests extends PTransform<PBegin, JsonlRequests.Parsed> {
+  public static final String NAMESPACE = "openai-beam";
+  public static final String LINES_READ = "lines_read";
+  public static final String LINES_MALFORMED = "lines_malformed";
+
+  private final String filepattern;
+  private final String defaultEndpoint;
+
+  private JsonlRequests(String filepattern, String defaultEndpoint) {
+    this.filepattern = filepattern;
+    this.defaultEndpoint = defaultEndpoint;
+  }
+
+  public static JsonlRequests read(String filepattern) {
+    return new JsonlRequests(filepattern, "/v1/chat/completions");
+  }
+
+  public JsonlRequests withDefaultEndpoint(String endpoint) {
+    return new JsonlRequests(filepattern, endpoint);
+  }
+
+  @Override
+  public Parsed expand(PBegin input) {
+    TupleTag<ApiRequest> requests = new TupleTag<ApiRequest>() {};
+    TupleTag<ApiFailure> failures = new TupleTag<ApiFailure>() {};
+    PCollectionTuple out =
+        input
+            .apply("Match", FileIO.match().filepattern(filepattern))
+            .apply("Open", FileIO.readMatches().withCompression(Compression.AUTO))
+            .apply(
+                "ParseLines",
+                ParDo.of(new ParseFileFn(RequestLineParser.of(defaultEndpoint), requests, failures))
+                    .withOutputTags(requests, TupleTagList.of(failures)));
+    out.get(requests).setCoder(ApiRequest.Coder.of());
+    out.get(failures).setCoder(ApiFailure.Coder.of());
+    return new Parsed(input.getPipeline(), requests, failures, out);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("filepattern", filepattern).withLabel("Input files"))
+        .add(DisplayData.item("defaultEndpoint", defaultEndpoint));
+  }
+
+  static final class ParseFileFn extends DoFn<FileIO.ReadableFile, ApiRequest> {
+    private final RequestLineParser parser;
+    private final TupleTag<ApiRequest> requests;
+    private final TupleTag<ApiFailure> failures;
+    private final Counter read = Metrics.counter(NAMESPACE, LINES_READ);
+    private final Counter malformed = Metrics.counter(NAMESPACE, LINES_MALFORMED);
+
+    ParseFileFn(RequestLineParser parser, TupleTag<ApiRequest> requests, TupleTag<ApiFailure> failures) {
+      this.parser = parser;
+      this.requests = requests;
+      this.failures = failures;
+    }
+
+    @ProcessElement
+    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
+        throws IOException {
+      String name = file.getMetadata().resourceId().toString();
+      try (InputStream in = Channels.newInputStream(file.open())) {
+        LineReader.forEachLine(
+            in,
+            (number, bytes) -> {
+              read.inc();
+              ParsedLine line = parser.parse(name, number, bytes);
+              if (line.isRequest()) {
+                out.get(requests).output(line.request());
+              } else {
+                malformed.inc();
+                out.get(failures).output(line.failure());
+              }
+            });
+      }
+    }
+  }
+
+  /** The requests and the failure records of the lines that were not requests. */
+  public static final class Parsed implements POutput {
+    private final Pipeline pipeline;
+    private final TupleTag<ApiRequest> requestsTag;
+    private final TupleTag<ApiFailure> failuresTag;
+    private final PCollectionTuple tuple;
+
+    Parsed(
+        Pipeline pipeline,
+        TupleTag<ApiRequest> requestsTag,
+        TupleTag<ApiFailure> failuresTag,
+        PCollectionTuple tuple) {
+      this.pipeline = pipeline;
+      this.requestsTag = requestsTag;
+      this.failuresTag = failuresTag;
+      this.tuple = tuple;
+    }
+
+    public PCollection<ApiRequest> getRequests() {
+      return tuple.get(requestsTag);
+    }
+
+    public PCollection<ApiFailure> getFailures() {
+      return tuple.get(failuresTag);
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(requestsTag, getRequests(), failuresTag, getFailures());
+    }
+
+    @Override
+    public void finishSpecifyingOutput(String name, PInput input, PTransform<?, ?> transform) {}
+  }
+}

@@ -1,0 +1,224 @@
+package dev.openaibeam.jsonl;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.openaibeam.call.ApiError;
+import dev.openaibeam.call.ApiFailure;
+import dev.openaibeam.call.ApiRequest;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Turns one JSONL line into a request, or into a failure record that says, for a person, why it
+ * is not one. Accepts the cookbook's format (API parameters plus {@code metadata}, and here also
+ * {@code custom_id} and {@code url}, none of which is sent) and this project's own failure lines,
+ * so a failures file replays as input.
+ */
+public final class RequestLineParser implements Serializable {
+  public static final Set<String> ENDPOINTS =
+      Set.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses");
+  static final String INVALID_INPUT = "invalid_input";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String defaultEndpoint;
+
+  private RequestLineParser(String defaultEndpoint) {
+    this.defaultEndpoint = defaultEndpoint;
+  }
+
+  public static RequestLineParser of(String defaultEndpoint) {
+    return new RequestLineParser(normalizeEndpoint(defaultEndpoint));
+  }
+
+  /** The stable id of a line without {@code custom_id}: file name and line number. */
+  public static String lineId(String sourceFile, long lineNumber) {
+    int slash = Math.max(sourceFile.lastIndexOf('/'), sourceFile.lastIndexOf('\\'));
+    return sourceFile.substring(slash + 1) + ":" + lineNumber;
+  }
+
+  public ParsedLine parse(String sourceFile, long lineNumber, byte[] bytes) {
+    String id = lineId(sourceFile, lineNumber);
+    String source = sourceFile + ":" + lineNumber;
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return bad(id, source, new String(bytes, StandardCharsets.UTF_8), null, "invalid_utf8",
+          "line is not valid UTF-8 text");
+    }
+    if (text.isBlank()) {
+      return bad(id, source, text, null, "empty_line", "line is empty");
+    }
+    JsonNode node;
+    try {
+      node = JSON.readTree(text);
+    } catch (JsonProcessingException e) {
+      return bad(id, source, text, null, "invalid_json", "line is not valid JSON: " + e.getOriginalMessage());
+    }
+    if (node == null || !node.isObject()) {
+      return bad(id, source, text, null, "not_an_object",
+          "line must be a JSON object, found " + kind(node));
+    }
+    ObjectNode obj = (ObjectNode) node;
+    if (obj.has("request") && obj.has("error")) {
+      return replay(obj, id, source, text);
+    }
+    return fromObject(obj, id, source, text, defaultEndpoint);
+  }
+
+  /** A failure line of an earlier run: re-run its request with its id and metadata. */
+  private ParsedLine replay(ObjectNode failure, String lineId, String source, String text) {
+    JsonNode request = failure.get("request");
+    JsonNode idNode = failure.get("id");
+    String id = idNode != null && idNode.isTextual() ? idNode.asText() : lineId;
+    String metadata = metadataOf(failure);
+    if (!request.isObject()) {
+      return bad(id, source, text, metadata, "not_replayable",
+          "failure record's request is not a JSON object (the original line was malformed)");
+    }
+    JsonNode ep = failure.get("endpoint");
+    String endpoint = ep != null && ep.isTextual() ? ep.asText() : defaultEndpoint;
+    ObjectNode body = ((ObjectNode) request).deepCopy();
+    body.put("custom_id", id);
+    if (metadata != null) {
+      body.set("metadata", failure.get("metadata"));
+    }
+    return fromObject(body, id, source, text, endpoint);
+  }
+
+  private static ParsedLine fromObject(
+      ObjectNode obj, String lineId, String source, String text, String endpointDefault) {
+    String metadata = metadataOf(obj);
+    JsonNode customId = obj.remove("custom_id");
+    String id = lineId;
+    if (customId != null && !customId.isNull()) {
+      if (!customId.isTextual() || customId.asText().isEmpty()) {
+        return bad(lineId, source, text, metadata, "wrong_type", "custom_id must be a non-empty string");
+      }
+      id = customId.asText();
+    }
+    obj.remove("metadata");
+    String endpoint = endpointDefault;
+    JsonNode url = obj.remove("url");
+    if (url != null && !url.isNull()) {
+      if (!url.isTextual()) {
+        return bad(id, source, text, metadata, "wrong_type", "url must be a string");
+      }
+      endpoint = normalizeEndpoint(url.asText());
+    }
+    if (!ENDPOINTS.contains(endpoint)) {
+      return bad(id, source, text, metadata, "unknown_endpoint",
+          "unknown endpoint " + endpoint + "; supported: " + String.join(", ", ENDPOINTS));
+    }
+    JsonNode model = obj.get("model");
+    if (model == null || model.isNull()) {
+      return bad(id, source, text, metadata, "missing_model", "request has no \"model\"");
+    }
+    if (!model.isTextual() || model.asText().isEmpty()) {
+      return bad(id, source, text, metadata, "wrong_type", "\"model\" must be a non-empty string");
+    }
+    String typeError = checkTypes(endpoint, obj);
+    if (typeError != null) {
+      return bad(id, source, text, metadata, "wrong_type", typeError);
+    }
+    return ParsedLine.request(ApiRequest.of(id, endpoint, obj.toString(), metadata));
+  }
+
+  /** Null when the fields the endpoint needs have the right types; else what is wrong. */
+  private static @Nullable String checkTypes(String endpoint, ObjectNode obj) {
+    switch (endpoint) {
+      case "/v1/chat/completions":
+        JsonNode messages = obj.get("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+          return "\"messages\" must be a non-empty array of message objects";
+        }
+        for (JsonNode m : messages) {
+          if (!m.isObject()) {
+            return "each entry of \"messages\" must be an object";
+          }
+        }
+        break;
+      case "/v1/completions":
+        if (!stringOrArray(obj.get("prompt"))) {
+          return "\"prompt\" must be a string or an array";
+        }
+        break;
+      case "/v1/embeddings":
+        if (!stringOrArray(obj.get("input"))) {
+          return "\"input\" must be a string or an array";
+        }
+        break;
+      default:
+        if (!stringOrArray(obj.get("input"))) {
+          return "\"input\" must be a string or an array";
+        }
+    }
+    for (String f : new String[] {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
+      JsonNode v = obj.get(f);
+      if (v != null && !v.isNull() && !(v.isIntegralNumber() && v.asLong() >= 0)) {
+        return "\"" + f + "\" must be a whole number >= 0, found " + kind(v);
+      }
+    }
+    JsonNode n = obj.get("n");
+    if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.asLong() >= 1)) {
+      return "\"n\" must be a whole number >= 1, found " + kind(n);
+    }
+    return null;
+  }
+
+  private static boolean stringOrArray(@Nullable JsonNode v) {
+    return v != null && (v.isTextual() || v.isArray());
+  }
+
+  private static @Nullable String metadataOf(ObjectNode obj) {
+    JsonNode m = obj.get("metadata");
+    return m == null || m.isMissingNode() ? null : m.toString();
+  }
+
+  private static String kind(@Nullable JsonNode n) {
+    if (n == null) {
+      return "nothing";
+    }
+    if (n.isArray()) {
+      return "an array";
+    }
+    if (n.isTextual()) {
+      return "a string";
+    }
+    if (n.isNumber()) {
+      return "a number (" + n.asText() + ")";
+    }
+    if (n.isBoolean()) {
+      return "a boolean";
+    }
+    if (n.isNull()) {
+      return "null";
+    }
+    return "an object";
+  }
+
+  static String normalizeEndpoint(String url) {
+    int v1 = url.indexOf("/v1/");
+    String path = v1 >= 0 ? url.substring(v1) : (url.startsWith("/") ? url : "/" + url);
+    int q = path.indexOf('?');
+    return q >= 0 ? path.substring(0, q) : path;
+  }
+
+  private static ParsedLine bad(
+      String id, String source, String text, @Nullable String metadata, String code, String reason) {
+    ApiRequest request = ApiRequest.of(id, "", text, metadata);
+    return ParsedLine.failure(
+        ApiFailure.ofInput(request, ApiError.of(null, INVALID_INPUT, code, reason, null), source));
+  }
+}

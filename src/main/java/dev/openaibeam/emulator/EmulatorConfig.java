@@ -1,0 +1,175 @@
+package dev.openaibeam.emulator;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** What the emulator enforces and how it misbehaves. Immutable; see {@link #builder()}. */
+public final class EmulatorConfig {
+  /** Per-key limits (0 = none). */
+  public static final class Limits {
+    final long rpm;
+    final long tpm;
+
+    Limits(long rpm, long tpm) {
+      this.rpm = rpm;
+      this.tpm = tpm;
+    }
+  }
+
+  final int port;
+  final Limits limits;
+  final double windowSeconds;
+  final LatencyModel latency;
+  final FaultPlan faults;
+  final Set<String> acceptedKeys;
+  final Set<String> quotaExhaustedKeys;
+  final Map<String, Limits> keyLimits;
+  final long hangMillis;
+  final long latencySeed;
+
+  private EmulatorConfig(Builder b) {
+    this.port = b.port;
+    this.limits = new Limits(b.rpm, b.tpm);
+    this.windowSeconds = b.windowSeconds;
+    this.latency = b.latency;
+    this.faults = b.faults;
+    this.acceptedKeys = Set.copyOf(b.acceptedKeys);
+    this.quotaExhaustedKeys = Set.copyOf(b.quotaExhaustedKeys);
+    this.keyLimits = Map.copyOf(b.keyLimits);
+    this.hangMillis = b.hangMillis;
+    this.latencySeed = b.latencySeed;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  Limits limitsFor(String key) {
+    return keyLimits.getOrDefault(key, limits);
+  }
+
+  @Override
+  public String toString() {
+    return "EmulatorConfig{rpm=" + limits.rpm + ", tpm=" + limits.tpm + ", window=" + windowSeconds
+        + "s, latency=" + latency + ", faults=" + faults + "}";
+  }
+
+  /**
+   * Parses {@code --port --rpm --tpm --window --latencyMs --latencyJitterMs --fault500 --fault503
+   * --faultReset --faultHang --faultTruncated --seed --keys=a,b --quotaKeys=c --hangMs}.
+   */
+  public static EmulatorConfig fromArgs(String[] args) {
+    Builder b = builder();
+    long latency = 0;
+    long jitter = 0;
+    FaultPlan.Builder faults = FaultPlan.builder();
+    for (String a : args) {
+      if (!a.startsWith("--") || !a.contains("=")) {
+        continue;
+      }
+      String k = a.substring(2, a.indexOf('='));
+      String v = a.substring(a.indexOf('=') + 1);
+      switch (k) {
+        case "port": b.port(Integer.parseInt(v)); break;
+        case "rpm": b.rpm(Long.parseLong(v)); break;
+        case "tpm": b.tpm(Long.parseLong(v)); break;
+        case "window": b.windowSeconds(Double.parseDouble(v)); break;
+        case "latencyMs": latency = Long.parseLong(v); break;
+        case "latencyJitterMs": jitter = Long.parseLong(v); break;
+        case "fault500": faults.status500(Double.parseDouble(v)); break;
+        case "fault503": faults.status503(Double.parseDouble(v)); break;
+        case "faultReset": faults.connectionReset(Double.parseDouble(v)); break;
+        case "faultHang": faults.hang(Double.parseDouble(v)); break;
+        case "faultTruncated": faults.truncatedBody(Double.parseDouble(v)); break;
+        case "seed": faults.seed(Long.parseLong(v)); b.latencySeed = Long.parseLong(v); break;
+        case "keys": b.acceptedKeys(v.isEmpty() ? Set.of() : Set.of(v.split(","))); break;
+        case "quotaKeys": b.quotaExhaustedKeys(v.isEmpty() ? Set.of() : Set.of(v.split(","))); break;
+        case "hangMs": b.hangMillis(Long.parseLong(v)); break;
+        case "portFile": break;
+        default: throw new IllegalArgumentException("unknown emulator option --" + k);
+      }
+    }
+    b.latency(jitter > 0 ? LatencyModel.uniform(Math.max(0, latency - jitter), latency + jitter)
+        : LatencyModel.fixed(latency));
+    b.faults(faults.build());
+    return b.build();
+  }
+
+  /** Builder of an {@link EmulatorConfig}. */
+  public static final class Builder {
+    private int port;
+    private long rpm;
+    private long tpm;
+    private double windowSeconds = 1.0;
+    private LatencyModel latency = LatencyModel.none();
+    private FaultPlan faults = FaultPlan.none();
+    private Set<String> acceptedKeys = Set.of();
+    private Set<String> quotaExhaustedKeys = Set.of();
+    private final Map<String, Limits> keyLimits = new HashMap<>();
+    private long hangMillis = 120_000;
+    private long latencySeed = 1;
+
+    public Builder port(int p) {
+      port = p;
+      return this;
+    }
+
+    /** Requests per minute per key; 0 = unlimited. */
+    public Builder rpm(long v) {
+      rpm = v;
+      return this;
+    }
+
+    /** Tokens per minute per key; 0 = unlimited. */
+    public Builder tpm(long v) {
+      tpm = v;
+      return this;
+    }
+
+    /** The enforcement window: bucket capacity = limit × window / 60. */
+    public Builder windowSeconds(double s) {
+      windowSeconds = s;
+      return this;
+    }
+
+    public Builder latency(LatencyModel m) {
+      latency = m;
+      return this;
+    }
+
+    public Builder faults(FaultPlan f) {
+      faults = f;
+      return this;
+    }
+
+    /** Keys accepted; empty = any non-empty key. */
+    public Builder acceptedKeys(Set<String> keys) {
+      acceptedKeys = keys;
+      return this;
+    }
+
+    /** Keys whose account is out of quota (429 insufficient_quota). */
+    public Builder quotaExhaustedKeys(Set<String> keys) {
+      quotaExhaustedKeys = keys;
+      return this;
+    }
+
+    public Builder keyLimits(String key, long keyRpm, long keyTpm) {
+      keyLimits.put(key, new Limits(keyRpm, keyTpm));
+      return this;
+    }
+
+    public Builder hangMillis(long ms) {
+      hangMillis = ms;
+      return this;
+    }
+
+    public EmulatorConfig build() {
+      if (windowSeconds <= 0 || windowSeconds > 60) {
+        throw new IllegalArgumentException("window must be in (0, 60] seconds");
+      }
+      return new EmulatorConfig(this);
+    }
+  }
+}

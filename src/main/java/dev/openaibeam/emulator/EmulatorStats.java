@@ -1,0 +1,44 @@
+package dev.openaibeam.emulator;
+
+/**
+ * A snapshot of what the emulator saw. {@code repeatedAfterSuccess} counts calls whose exact body
+ * (with the same key) had already been answered 200: a client that pays twice for a row shows
+ * here. Nanosecond instants are {@code System.nanoTime()} of this JVM (0 when nothing accepted).
+ */
+public record EmulatorStats(
+    long received,
+    long accepted,
+    long rateLimitedRequests,
+    long rateLimitedTokens,
+    long tooLarge,
+    long quotaErrors,
+    long authErrors,
+    long badRequests,
+    long faults500,
+    long faults503,
+    long resets,
+    long hangs,
+    long truncated,
+    long repeatedAfterSuccess,
+    long firstAcceptedNanos,
+    long lastAcceptedNanos,
+    long maxAcceptedInAnyWindow,
+    long acceptedTokens) {
+
+  public long rateLimited() {
+    return rateLimitedRequests + rateLimitedTokens;
+  }
+
+  public String toJson() {
+    return "{\"received\":" + received + ",\"accepted\":" + accepted
+        + ",\"rate_limited_requests\":" + rateLimitedRequests
+        + ",\"rate_limited_tokens\":" + rateLimitedTokens + ",\"too_large\":" + tooLarge
+        + ",\"quota_errors\":" + quotaErrors + ",\"auth_errors\":" + authErrors
+        + ",\"bad_requests\":" + badRequests + ",\"faults_500\":" + faults500
+        + ",\"faults_503\":" + faults503 + ",\"resets\":" + resets + ",\"hangs\":" + hangs
+        + ",\"truncated\":" + truncated + ",\"repeated_after_success\":" + repeatedAfterSuccess
+        + ",\"accepted_span_ms\":" + (lastAcceptedNanos - firstAcceptedNanos) / 1_000_000
+        + ",\"max_accepted_in_any_window\":" + maxAcceptedInAnyWindow
+        + ",\"accepted_tokens\":" + acceptedTokens + "}";
+  }
+}

@@ -30,7 +30,7 @@ final class Answers {
     String echo = "echo " + digest + ": " + lastText(endpoint, body);
     switch (endpoint) {
       case "/v1/embeddings":
-        return embeddings(model, body, t);
+        return embeddings(model, body, digest, t);
       case "/v1/completions": {
         out.put("id", "cmpl-" + digest).put("object", "text_completion").put("created", 1700000000L).put("model", model);
         ArrayNode choices = out.putArray("choices");
@@ -67,9 +67,10 @@ final class Answers {
     return out.toString();
   }
 
-  private static String embeddings(String model, JsonNode body, TokenEstimate t) {
+  private static String embeddings(String model, JsonNode body, String digest, TokenEstimate t) {
     ObjectNode out = JSON.createObjectNode();
     out.put("object", "list");
+    out.put("id", "embd-" + digest); // not in the real API: lets a test join answer and request
     ArrayNode data = out.putArray("data");
     JsonNode input = body.get("input");
     int count = input != null && input.isArray() && input.size() > 0 && !input.get(0).isNumber() ? input.size() : 1;

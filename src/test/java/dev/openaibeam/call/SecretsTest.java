@@ -30,7 +30,7 @@ class SecretsTest {
     assertFalse(DisplayData.from(call).toString().contains(KEY));
 
     OpenAiCallFn fn =
-        new OpenAiCallFn(call.settings(), new TupleTag<ApiResponse>() {}, new TupleTag<ApiFailure>() {});
+        new OpenAiCallFn(call.settings(), new TupleTag<ApiResponse>(), new TupleTag<ApiFailure>());
     fn.setup(); // reads the key, as on a worker
     try {
       assertFalse(serialized(fn).contains(KEY), "a set-up DoFn serialized the key");

@@ -16,8 +16,13 @@ public final class RateBudget implements Serializable {
   private final long tokensPerMinute;
   private final double windowSeconds;
   private final double headroom;
+  private final double jitterSeconds;
 
   private RateBudget(long rpm, long tpm, double windowSeconds, double headroom) {
+    this(rpm, tpm, windowSeconds, headroom, 0.05);
+  }
+
+  private RateBudget(long rpm, long tpm, double windowSeconds, double headroom, double jitterSeconds) {
     Preconditions.checkArgument(rpm >= 0, "requests per minute must be >= 0");
     Preconditions.checkArgument(tpm >= 0, "tokens per minute must be >= 0");
     Preconditions.checkArgument(
@@ -27,6 +32,7 @@ public final class RateBudget implements Serializable {
     this.tokensPerMinute = tpm;
     this.windowSeconds = windowSeconds;
     this.headroom = headroom;
+    this.jitterSeconds = jitterSeconds;
   }
 
   public static RateBudget unlimited() {
@@ -37,12 +43,34 @@ public final class RateBudget implements Serializable {
     return new RateBudget(requestsPerMinute, tokensPerMinute, 1.0, 0.99);
   }
 
+  public RateBudget withRequestsPerMinute(long rpm) {
+    return new RateBudget(rpm, tokensPerMinute, windowSeconds, headroom, jitterSeconds);
+  }
+
+  public RateBudget withTokensPerMinute(long tpm) {
+    return new RateBudget(requestsPerMinute, tpm, windowSeconds, headroom, jitterSeconds);
+  }
+
   public RateBudget withWindowSeconds(double seconds) {
-    return new RateBudget(requestsPerMinute, tokensPerMinute, seconds, headroom);
+    return new RateBudget(requestsPerMinute, tokensPerMinute, seconds, headroom, jitterSeconds);
   }
 
   public RateBudget withHeadroom(double fraction) {
-    return new RateBudget(requestsPerMinute, tokensPerMinute, windowSeconds, fraction);
+    return new RateBudget(requestsPerMinute, tokensPerMinute, windowSeconds, fraction, jitterSeconds);
+  }
+
+  /**
+   * How much the arrival of calls at the service may bunch up compared with when they were sent
+   * (connection set-up, scheduling): the burst is reduced by what this much time refills, so
+   * bunched arrivals still fit the service's bucket. Default 50 ms.
+   */
+  public RateBudget withJitterSeconds(double seconds) {
+    Preconditions.checkArgument(seconds >= 0, "jitter must be >= 0");
+    return new RateBudget(requestsPerMinute, tokensPerMinute, windowSeconds, headroom, seconds);
+  }
+
+  public double getJitterSeconds() {
+    return jitterSeconds;
   }
 
   public long getRequestsPerMinute() {
@@ -72,7 +100,8 @@ public final class RateBudget implements Serializable {
         requestsPerMinute == 0 ? 0 : Math.max(1, requestsPerMinute / shards),
         tokensPerMinute == 0 ? 0 : Math.max(1, tokensPerMinute / shards),
         windowSeconds,
-        headroom);
+        headroom,
+        jitterSeconds);
   }
 
   @Override
@@ -84,12 +113,13 @@ public final class RateBudget implements Serializable {
     return requestsPerMinute == b.requestsPerMinute
         && tokensPerMinute == b.tokensPerMinute
         && windowSeconds == b.windowSeconds
-        && headroom == b.headroom;
+        && headroom == b.headroom
+        && jitterSeconds == b.jitterSeconds;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(requestsPerMinute, tokensPerMinute, windowSeconds, headroom);
+    return Objects.hash(requestsPerMinute, tokensPerMinute, windowSeconds, headroom, jitterSeconds);
   }
 
   @Override

@@ -2,8 +2,8 @@ package dev.openaibeam.budget;
 
 /**
  * One shard's share of a budget, enforced where the calls are made: a requests bucket and a tokens
- * bucket sized from the share (capacity = one enforcement window of the limit, refill = the limit
- * per second, both times the headroom). Owned by the single thread that sends the shard's calls.
+ * bucket sized from the share (refill = the limit per second times the headroom; capacity = what
+ * that refills in one enforcement window, less the jitter allowance). Owned by the single thread that sends the shard's calls.
  */
 public final class ShardPacer {
   private final RateBudget share;
@@ -27,7 +27,7 @@ public final class ShardPacer {
       return null;
     }
     double rate = perMinute / 60.0 * share.getHeadroom();
-    double capacity = Math.max(1.0, perMinute * share.getWindowSeconds() / 60.0 * share.getHeadroom());
+    double capacity = Math.max(1.0, rate * (share.getWindowSeconds() - share.getJitterSeconds()));
     return new TokenBucket(capacity, rate, nowNanos);
   }
 
@@ -104,7 +104,8 @@ public final class ShardPacer {
     if (limit > 0) {
       double rate = limit / 60.0 / shards * headroom;
       if (rate < bucket.ratePerSecond() - 1e-9) {
-        bucket.reconfigure(Math.max(1.0, limit * window / shards * headroom), rate, nowNanos);
+        bucket.reconfigure(
+            Math.max(1.0, rate * (share.getWindowSeconds() - share.getJitterSeconds())), rate, nowNanos);
       }
     }
     if (remaining >= 0) {

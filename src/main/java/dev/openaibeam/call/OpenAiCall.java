@@ -124,22 +124,12 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, OpenAi
 
   /** The whole budget (all workers together); 0 = no limit. */
   public OpenAiCall withRequestsPerMinute(long rpm) {
-    RateBudget b = settings.budget();
-    return new OpenAiCall(
-        settings.withBudget(
-            RateBudget.of(rpm, b.getTokensPerMinute())
-                .withWindowSeconds(b.getWindowSeconds())
-                .withHeadroom(b.getHeadroom())));
+    return new OpenAiCall(settings.withBudget(settings.budget().withRequestsPerMinute(rpm)));
   }
 
   /** The whole budget (all workers together); 0 = no limit. */
   public OpenAiCall withTokensPerMinute(long tpm) {
-    RateBudget b = settings.budget();
-    return new OpenAiCall(
-        settings.withBudget(
-            RateBudget.of(b.getRequestsPerMinute(), tpm)
-                .withWindowSeconds(b.getWindowSeconds())
-                .withHeadroom(b.getHeadroom())));
+    return new OpenAiCall(settings.withBudget(settings.budget().withTokensPerMinute(tpm)));
   }
 
   /**
@@ -154,6 +144,15 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, OpenAi
   /** Fraction of the limits to aim for (default 0.99), room for jitter and clock skew. */
   public OpenAiCall withHeadroom(double fraction) {
     return new OpenAiCall(settings.withBudget(settings.budget().withHeadroom(fraction)));
+  }
+
+  /**
+   * How much later than sent calls may reach the service, bunched up (default 50 ms): the burst
+   * is trimmed by what this much time refills.
+   */
+  public OpenAiCall withJitterAllowance(Duration jitter) {
+    return new OpenAiCall(
+        settings.withBudget(settings.budget().withJitterSeconds(jitter.toMillis() / 1000.0)));
   }
 
   /** Keys the budget is split over; 1 (default) lets one worker make all calls of a budget. */
@@ -244,6 +243,7 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, OpenAi
         .add(DisplayData.item("tokensPerMinute", s.budget().getTokensPerMinute()))
         .add(DisplayData.item("rateLimitWindowSeconds", s.budget().getWindowSeconds()))
         .add(DisplayData.item("headroom", s.budget().getHeadroom()))
+        .add(DisplayData.item("jitterAllowanceSeconds", s.budget().getJitterSeconds()))
         .add(DisplayData.item("budgetShards", s.budgetShards()))
         .add(DisplayData.item("maxAttempts", s.retryPolicy().getMaxAttempts()))
         .add(DisplayData.item("maxInFlight", s.maxInFlight()))

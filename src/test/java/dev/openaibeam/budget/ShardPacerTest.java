@@ -27,7 +27,7 @@ class ShardPacerTest {
   @Test
   void burstsOneWindowThenPacesAtTheLimit() {
     // 6,000 RPM, 1 s window, no headroom: 100 at once, then 100 per second.
-    ShardPacer p = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0), 1, 0);
+    ShardPacer p = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0).withJitterSeconds(0), 1, 0);
     assertEquals(100, sendUntil(p, 0, 0, 0));
     int paced = sendUntil(p, 0, 0, 10 * SECOND);
     assertEquals(1000, paced, 1);
@@ -35,7 +35,7 @@ class ShardPacerTest {
 
   @Test
   void sharesAddUpToTheBudget() {
-    RateBudget budget = RateBudget.of(6000, 0).withHeadroom(1.0);
+    RateBudget budget = RateBudget.of(6000, 0).withHeadroom(1.0).withJitterSeconds(0);
     int total = 0;
     for (int s = 0; s < 4; s++) {
       total += sendUntil(new ShardPacer(budget, 4, 0), 0, 0, 10 * SECOND);
@@ -45,7 +45,7 @@ class ShardPacerTest {
 
   @Test
   void headroomKeepsUnderTheLimit() {
-    ShardPacer p = new ShardPacer(RateBudget.of(6000, 0), 1, 0);
+    ShardPacer p = new ShardPacer(RateBudget.of(6000, 0).withJitterSeconds(0), 1, 0);
     int sent = sendUntil(p, 0, 0, 10 * SECOND);
     assertTrue(sent <= 1100 * 0.99 + 1, "sent " + sent);
     assertTrue(sent >= 1100 * 0.98, "sent " + sent);
@@ -54,14 +54,14 @@ class ShardPacerTest {
   @Test
   void tokensBoundWhenTheyRunOutFirst() {
     // 300,000 TPM = 5,000 tokens/s; 200-token calls: 25 per second after a 25-call burst.
-    ShardPacer p = new ShardPacer(RateBudget.of(100_000, 300_000).withHeadroom(1.0), 1, 0);
+    ShardPacer p = new ShardPacer(RateBudget.of(100_000, 300_000).withHeadroom(1.0).withJitterSeconds(0), 1, 0);
     int sent = sendUntil(p, 200, 0, 10 * SECOND);
     assertEquals(25 + 250, sent, 1);
   }
 
   @Test
   void aCallBiggerThanTheWindowWaitsForAFullBucket() {
-    ShardPacer p = new ShardPacer(RateBudget.of(0, 60_000).withHeadroom(1.0), 1, 0); // 1,000/s
+    ShardPacer p = new ShardPacer(RateBudget.of(0, 60_000).withHeadroom(1.0).withJitterSeconds(0), 1, 0); // 1,000/s
     p.take(500, 0);
     assertTrue(p.nanosUntil(5_000, 0) > 0);
     assertEquals(0, p.nanosUntil(5_000, SECOND));
@@ -69,7 +69,7 @@ class ShardPacerTest {
 
   @Test
   void rateLimitEmptiesTheBucketAndRefundGivesBack() {
-    ShardPacer p = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0), 1, 0);
+    ShardPacer p = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0).withJitterSeconds(0), 1, 0);
     p.onRateLimited(true, false, 0);
     assertTrue(p.nanosUntil(0, 0) > 0);
     p.refund(0, 0);
@@ -78,7 +78,7 @@ class ShardPacerTest {
 
   @Test
   void headersLowerTheLimitAndTheLevel() {
-    ShardPacer p = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0), 1, 0);
+    ShardPacer p = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0).withJitterSeconds(0), 1, 0);
     // The service says the real limit is 600 RPM and only 60 (per minute units) remain: 1 now.
     p.observe(600, 60, -1, -1, 0);
     assertEquals(1.0, p.requestLevel(0), 1e-9);
@@ -88,13 +88,20 @@ class ShardPacerTest {
 
   @Test
   void snapshotRestoresOnAnotherClock() {
-    ShardPacer a = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0), 1, 0);
+    ShardPacer a = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0).withJitterSeconds(0), 1, 0);
     sendUntil(a, 0, 0, 0); // empty it
     PacerSnapshot s = a.snapshot(0, 1_000_000);
     // Another worker, another nanoTime origin, 500 ms of wall time later: 50 refilled.
-    ShardPacer b = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0), 1, 77 * SECOND);
+    ShardPacer b = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0).withJitterSeconds(0), 1, 77 * SECOND);
     b.restore(s, 77 * SECOND, 1_000_500);
     assertEquals(50, b.requestLevel(77 * SECOND), 0.5);
+  }
+
+  @Test
+  void jitterAllowanceTrimsTheBurstOnly() {
+    ShardPacer p = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0), 1, 0);
+    assertEquals(95, sendUntil(p, 0, 0, 0)); // 100 less 50 ms of refill
+    assertEquals(1000, sendUntil(p, 0, 0, 10 * SECOND), 1);
   }
 
   @Test

@@ -75,6 +75,7 @@ final class CallScheduler {
   private final List<Output> outputs = new ArrayList<>();
   private final JournalWriter journal;
   private int inFlight;
+  private boolean probed;
   private ApiError hopeless;
 
   CallScheduler(
@@ -116,7 +117,7 @@ final class CallScheduler {
   void submit(PendingCall call) {
     while (true) {
       pump();
-      if (inFlight < settings.maxInFlight() && !retryDueButBlocked()) {
+      if (inFlight < slots() && !retryDueButBlocked()) {
         long wait = budgetWait(call);
         if (wait == 0) {
           send(call);
@@ -158,7 +159,7 @@ final class CallScheduler {
     }
     throwIfHopeless();
     long now = System.nanoTime();
-    while (!retries.isEmpty() && inFlight < settings.maxInFlight()) {
+    while (!retries.isEmpty() && inFlight < slots()) {
       PendingCall r = retries.peek();
       if (r.readyAtNanos > now || budgetWait(r) > 0) {
         break;
@@ -166,6 +167,15 @@ final class CallScheduler {
       retries.poll();
       send(r);
     }
+  }
+
+  /**
+   * Calls allowed in flight. One until the service has answered once: a bad key or an unreachable
+   * service then costs one call, not a burst, and a cold service cannot queue a whole burst that
+   * would then reach its rate limiter all at once.
+   */
+  private int slots() {
+    return probed ? settings.maxInFlight() : 1;
   }
 
   private boolean retryDueButBlocked() {
@@ -239,6 +249,7 @@ final class CallScheduler {
 
   private void handle(PendingCall call, CallOutcome outcome) {
     inFlight--;
+    probed |= outcome.status() != 0;
     LocalProgress.IN_FLIGHT.decrementAndGet();
     long now = System.nanoTime();
     ShardPacer pacer = pacers.get(call.shardKey);

@@ -2,7 +2,6 @@ package dev.openaibeam.call;
 
 import com.google.common.base.Preconditions;
 import dev.openaibeam.budget.BudgetKeys;
-import dev.openaibeam.budget.RateBudget;
 import dev.openaibeam.http.ApiKeySource;
 import dev.openaibeam.http.ApiStyle;
 import dev.openaibeam.http.HttpSettings;

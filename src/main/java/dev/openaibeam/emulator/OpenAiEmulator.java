@@ -92,7 +92,28 @@ public final class OpenAiEmulator implements AutoCloseable {
   }
 
   public static OpenAiEmulator start(EmulatorConfig config) throws IOException {
+    warmUp();
     return new OpenAiEmulator(config);
+  }
+
+  /**
+   * Loads the tokenizers before the first call: loading one takes a second or more, and calls
+   * stalled behind it would reach the buckets all at once, which a real service never does.
+   */
+  private static void warmUp() {
+    for (int i = 0; i < 2_000; i++) {
+      for (String model : new String[] {"gpt-4o-mini", "gpt-4"}) {
+        try {
+          String raw = "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"warm up "
+              + i + "\"}],\"max_tokens\":5}";
+          JsonNode body = Answers.JSON.readTree(raw);
+          TokenEstimate t = TOKENS.estimate("/v1/chat/completions", body);
+          Answers.answer("/v1/chat/completions", model, body, Answers.digest(raw), t);
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
   }
 
   public int port() {

@@ -34,6 +34,9 @@ final class BenchInputs {
     }
     try (var files = Files.newDirectoryStream(dir, prefix.getFileName() + "*")) {
       for (Path f : files) {
+        if (!Files.isRegularFile(f)) {
+          continue; // the result journal
+        }
         try (var lines = Files.lines(f, StandardCharsets.UTF_8)) {
           n += lines.filter(l -> !l.isEmpty()).count();
         }

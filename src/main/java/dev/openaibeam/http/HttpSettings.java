@@ -97,13 +97,18 @@ public final class HttpSettings implements Serializable {
     if (apiStyle == ApiStyle.AZURE) {
       String op = path.startsWith("/v1/") ? path.substring(4) : path.substring(1);
       return URI.create(baseUrl + "/openai/deployments/"
-          + URLEncoder.encode(model, StandardCharsets.UTF_8) + "/" + op
+          + pathSegment(model) + "/" + op
           + "?api-version=" + URLEncoder.encode(azureApiVersion, StandardCharsets.UTF_8));
     }
     if (baseUrl.endsWith("/v1") && path.startsWith("/v1/")) {
       path = path.substring(3);
     }
     return URI.create(baseUrl + path);
+  }
+
+  /** URLEncoder encodes for forms: a space must be %20, not +, in a path. */
+  private static String pathSegment(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   private static String stripSlash(String s) {

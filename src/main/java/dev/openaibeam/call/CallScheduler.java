@@ -1,6 +1,7 @@
 package dev.openaibeam.call;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.openaibeam.budget.CircuitBreaker;
 import dev.openaibeam.budget.PacerSnapshot;
 import dev.openaibeam.budget.ShardPacer;
 import dev.openaibeam.budget.WorkerThrottle;
@@ -74,8 +75,11 @@ final class CallScheduler {
       new PriorityQueue<>((a, b) -> Long.compare(a.readyAtNanos, b.readyAtNanos));
   private final List<Output> outputs = new ArrayList<>();
   private final JournalWriter journal;
+  private final CircuitBreaker breaker;
+  private long breakerGeneration;
   private int inFlight;
   private boolean probed;
+  private boolean probing;
   private ApiError hopeless;
 
   CallScheduler(
@@ -88,6 +92,8 @@ final class CallScheduler {
     this.settings = settings;
     this.journal = journal;
     this.budgetId = settings.budgetId();
+    this.breaker = CircuitBreaker.forBudget(budgetId);
+    this.breakerGeneration = breaker.generation();
     this.client = client;
     this.metrics = metrics;
     this.responsesTag = responsesTag;
@@ -175,6 +181,11 @@ final class CallScheduler {
    * would then reach its rate limiter all at once.
    */
   private int slots() {
+    long g = breaker.generation();
+    if (g != breakerGeneration) {
+      breakerGeneration = g; // the breaker tripped: probe again before opening up
+      probed = false;
+    }
     return probed ? settings.maxInFlight() : 1;
   }
 
@@ -193,7 +204,7 @@ final class CallScheduler {
 
   private long budgetWait(PendingCall call) {
     long now = System.nanoTime();
-    long paused = WorkerThrottle.nanosPaused(budgetId, now);
+    long paused = Math.max(WorkerThrottle.nanosPaused(budgetId, now), breaker.nanosOpen(now));
     ShardPacer p = pacers.get(call.shardKey);
     return Math.max(paused, p == null ? 0 : p.nanosUntil(call.cost, now));
   }
@@ -248,10 +259,16 @@ final class CallScheduler {
   }
 
   private void handle(PendingCall call, CallOutcome outcome) {
-    inFlight--;
-    probed |= outcome.status() != 0;
-    LocalProgress.IN_FLIGHT.decrementAndGet();
     long now = System.nanoTime();
+    inFlight--;
+    boolean transientFailure = outcome.status() == 0 || outcome.status() >= 500;
+    if (!probed && transientFailure && inFlight == 0 && breaker.trips() > 0) {
+      breaker.probeFailed(now); // the probe after a trip failed too: stay shut, longer
+    } else {
+      breaker.record(transientFailure, now);
+    }
+    probed |= !transientFailure;
+    LocalProgress.IN_FLIGHT.decrementAndGet();
     ShardPacer pacer = pacers.get(call.shardKey);
     RateLimitHeaders h = outcome.rateLimits();
     if (pacer != null && h != null) {

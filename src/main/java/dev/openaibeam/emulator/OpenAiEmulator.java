@@ -53,6 +53,7 @@ public final class OpenAiEmulator implements AutoCloseable {
   private final AtomicLong requestIds = new AtomicLong();
   private final Random random;
   private volatile boolean closed;
+  private volatile FaultPlan faults;
 
   // Counters.
   private final AtomicLong received = new AtomicLong();
@@ -77,6 +78,7 @@ public final class OpenAiEmulator implements AutoCloseable {
 
   private OpenAiEmulator(EmulatorConfig config) throws IOException {
     this.config = config;
+    this.faults = config.faults;
     this.random = new Random(config.latencySeed);
     this.server = new ServerSocket(config.port, 4096, InetAddress.getLoopbackAddress());
     this.connections =
@@ -136,6 +138,11 @@ public final class OpenAiEmulator implements AutoCloseable {
         tooLarge.get(), quotaErrors.get(), authErrors.get(), badRequests.get(), faults500.get(),
         faults503.get(), resets.get(), hangs.get(), truncated.get(), repeatedAfterSuccess.get(),
         firstAccepted, lastAccepted, maxInWindow, acceptedTokens.get());
+  }
+
+  /** Changes the faults from now on (an outage that starts or ends). */
+  public void setFaults(FaultPlan plan) {
+    this.faults = plan;
   }
 
   /** Zeroes the counters and refills every bucket. */
@@ -298,7 +305,7 @@ public final class OpenAiEmulator implements AutoCloseable {
       repeatedAfterSuccess.incrementAndGet();
     }
     int times = seen.computeIfAbsent(seenKey, k -> new AtomicInteger()).getAndIncrement();
-    FaultPlan.Fault fault = config.faults.decide(digest, times);
+    FaultPlan.Fault fault = faults.decide(digest, times);
     switch (fault) {
       case STATUS_500:
         faults500.incrementAndGet();

@@ -50,6 +50,7 @@ public final class OpenAiEmulator implements AutoCloseable {
   private final Map<String, KeyBuckets> buckets = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> seen = new ConcurrentHashMap<>();
   private final Set<String> succeeded = ConcurrentHashMap.newKeySet();
+  private final Set<String> receivedDigests = ConcurrentHashMap.newKeySet();
   private final AtomicLong requestIds = new AtomicLong();
   private final Random random;
   private volatile boolean closed;
@@ -159,6 +160,12 @@ public final class OpenAiEmulator implements AutoCloseable {
     buckets.clear();
     seen.clear();
     succeeded.clear();
+    receivedDigests.clear();
+  }
+
+  /** Digests of every request body received since the start or the last reset. */
+  public Set<String> receivedDigests() {
+    return Set.copyOf(receivedDigests);
   }
 
   @Override
@@ -300,6 +307,7 @@ public final class OpenAiEmulator implements AutoCloseable {
     }
 
     String digest = Answers.digest(rawBody);
+    receivedDigests.add(digest);
     String seenKey = digest + "|" + key;
     if (succeeded.contains(seenKey)) {
       repeatedAfterSuccess.incrementAndGet();

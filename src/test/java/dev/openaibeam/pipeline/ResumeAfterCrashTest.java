@@ -31,7 +31,7 @@ class ResumeAfterCrashTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int ROWS = 1_200;
 
-  private static Process launch(Path dir, Path input, OpenAiEmulator emu, Path log, String... extra)
+  static Process launch(Path dir, Path input, OpenAiEmulator emu, Path log, String... extra)
       throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -85,6 +85,7 @@ class ResumeAfterCrashTest {
       first.destroyForcibly(); // SIGKILL
       first.waitFor(30, TimeUnit.SECONDS);
       List<JsonNode> done = journal(dir);
+      long calledBeforeKill = emu.stats().received();
       assertTrue(done.size() >= 400 && done.size() < ROWS, "journaled " + done.size());
       assertFalse(Files.list(dir.resolve("out")).anyMatch(p -> p.getFileName().toString().startsWith("results-")),
           "no final results after a crash");
@@ -109,6 +110,12 @@ class ResumeAfterCrashTest {
       }
       assertEquals(ROWS, ids.size(), "rows missing after resume");
       assertTrue(log.contains("resumed"), log);
+      for (String l : List.of(log, Files.readString(dir.resolve("first.log")))) {
+        assertFalse(l.contains("sk-crash"), "the key is in a log");
+      }
+      System.out.printf("kill -9 resume: %d calls before the kill, %d rows journaled; resume sent %d"
+          + " calls for the %d rows left, 0 of them for journaled rows; %d distinct results%n",
+          calledBeforeKill, done.size(), emu.stats().received(), ROWS - done.size(), ids.size());
     }
   }
 

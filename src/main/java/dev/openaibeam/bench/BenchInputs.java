@@ -7,8 +7,30 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Writes benchmark inputs: chat requests of a fixed shape, each line distinct. */
-final class BenchInputs {
+public final class BenchInputs {
   private BenchInputs() {}
+
+  /** {@code BenchInputs FILE ROWS [PAD_CHARS] [.gz]}: writes a chat request file for the scale bench. */
+  public static void main(String[] args) throws IOException {
+    Path file = Path.of(args[0]);
+    int rows = Integer.parseInt(args[1]);
+    int pad = args.length > 2 ? Integer.parseInt(args[2]) : 0;
+    Path parent = file.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    String padding = "x".repeat(pad);
+    try (BufferedWriter w = new BufferedWriter(new java.io.OutputStreamWriter(
+        file.toString().endsWith(".gz")
+            ? new java.util.zip.GZIPOutputStream(Files.newOutputStream(file), 1 << 16)
+            : Files.newOutputStream(file), StandardCharsets.UTF_8), 1 << 16)) {
+      for (int i = 0; i < rows; i++) {
+        w.write("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"system\",\"content\":"
+            + "\"Answer in one short sentence.\"},{\"role\":\"user\",\"content\":\"Request " + i
+            + ": summarise the ticket about order " + (100000 + i) + ". " + padding + "\"}],\"max_tokens\":16,"
+            + "\"metadata\":{\"row\":" + i + "}}");
+        w.newLine();
+      }
+    }
+  }
 
   static Path chats(Path dir, String name, int rows, int maxTokens) throws IOException {
     Files.createDirectories(dir);

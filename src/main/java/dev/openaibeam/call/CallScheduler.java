@@ -244,7 +244,7 @@ final class CallScheduler {
     call.attempts++;
     call.sentAtNanos = now;
     inFlight++;
-    LocalProgress.IN_FLIGHT.incrementAndGet();
+    LocalProgress.sent();
     metrics.attempts.inc();
     client
         .send(call.request.getEndpoint(), call.model, call.request.getBody())

@@ -13,6 +13,7 @@ public final class LocalProgress {
   static final AtomicLong FAILED = new AtomicLong();
   static final AtomicLong RATE_LIMITED = new AtomicLong();
   static final AtomicLong IN_FLIGHT = new AtomicLong();
+  static final AtomicLong PEAK_IN_FLIGHT = new AtomicLong();
 
   private LocalProgress() {}
 
@@ -37,7 +38,18 @@ public final class LocalProgress {
     return IN_FLIGHT.get();
   }
 
+  /** The most calls this JVM had in flight at once. */
+  public static long peakInFlight() {
+    return PEAK_IN_FLIGHT.get();
+  }
+
+  static void sent() {
+    long now = IN_FLIGHT.incrementAndGet();
+    PEAK_IN_FLIGHT.accumulateAndGet(now, Math::max);
+  }
+
   public static void reset() {
+    PEAK_IN_FLIGHT.set(0);
     KEYED.set(0);
     SUCCEEDED.set(0);
     FAILED.set(0);

@@ -36,7 +36,13 @@ final class GoDurationFormat {
     if (decimal.indexOf('.') < 0) {
       return decimal;
     }
-    String t = decimal.replaceAll("0+$", "");
-    return t.endsWith(".") ? t.substring(0, t.length() - 1) : t;
+    int end = decimal.length();
+    while (decimal.charAt(end - 1) == '0') {
+      end--;
+    }
+    if (decimal.charAt(end - 1) == '.') {
+      end--;
+    }
+    return decimal.substring(0, end);
   }
 }

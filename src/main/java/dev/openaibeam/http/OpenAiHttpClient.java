@@ -35,7 +35,10 @@ public final class OpenAiHttpClient implements AutoCloseable {
           t.setDaemon(true);
           return t;
         };
-    this.executor = Executors.newCachedThreadPool(threads);
+    // A small fixed pool: the client only runs completions on it, and a cached pool under
+    // thousands of calls per second creates and kills threads all the time.
+    this.executor = Executors.newFixedThreadPool(
+        Math.max(2, Runtime.getRuntime().availableProcessors()), threads);
     boolean tls = settings.getBaseUrl().startsWith("https://");
     this.client =
         HttpClient.newBuilder()

@@ -41,7 +41,10 @@ public final class OpenAiBeamMain {
       System.out.println("openai-beam: run " + state);
       System.out.println("results:  " + options.getOutput() + "*.jsonl");
       System.out.println("failures: " + options.getFailures() + "*.jsonl");
-      System.out.print(RunSummary.of(result, seconds).format());
+      RunSummary summary = RunSummary.of(result, seconds);
+      System.out.print(summary.format());
+      System.out.printf(java.util.Locale.ROOT, "throughput     %.0f rows/s; peak calls in flight %d (this JVM)%n",
+          summary.rows() / seconds, dev.openaibeam.call.LocalProgress.peakInFlight());
       return state == PipelineResult.State.DONE ? 0 : 1;
     } catch (RuntimeException e) {
       HopelessApiException hopeless = findHopeless(e);

@@ -8,7 +8,6 @@ import dev.openaibeam.http.HttpSettings;
 import dev.openaibeam.http.RetryPolicy;
 import dev.openaibeam.tokens.TokenEstimator;
 import java.time.Duration;
-import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -20,9 +19,6 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
@@ -267,43 +263,17 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, OpenAi
   }
 
   /** The answers and the failures of an {@link OpenAiCall}. */
-  public static final class Result implements POutput {
-    private final Pipeline pipeline;
-    private final TupleTag<ApiResponse> responsesTag;
-    private final TupleTag<ApiFailure> failuresTag;
-    private final PCollectionTuple tuple;
-
+  public static final class Result extends WithFailures<ApiResponse> {
     Result(
         Pipeline pipeline,
         TupleTag<ApiResponse> responsesTag,
         TupleTag<ApiFailure> failuresTag,
         PCollectionTuple tuple) {
-      this.pipeline = pipeline;
-      this.responsesTag = responsesTag;
-      this.failuresTag = failuresTag;
-      this.tuple = tuple;
+      super(pipeline, responsesTag, failuresTag, tuple);
     }
 
     public PCollection<ApiResponse> getResponses() {
-      return tuple.get(responsesTag);
+      return main();
     }
-
-    public PCollection<ApiFailure> getFailures() {
-      return tuple.get(failuresTag);
-    }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(responsesTag, getResponses(), failuresTag, getFailures());
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 }

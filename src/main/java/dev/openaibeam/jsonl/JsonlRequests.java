@@ -2,10 +2,10 @@ package dev.openaibeam.jsonl;
 
 import dev.openaibeam.call.ApiFailure;
 import dev.openaibeam.call.ApiRequest;
+import dev.openaibeam.call.WithFailures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
-import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
@@ -18,9 +18,6 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
@@ -118,42 +115,17 @@ public final class JsonlRequests extends PTransform<PBegin, JsonlRequests.Parsed
   }
 
   /** The requests and the failure records of the lines that were not requests. */
-  public static final class Parsed implements POutput {
-    private final Pipeline pipeline;
-    private final TupleTag<ApiRequest> requestsTag;
-    private final TupleTag<ApiFailure> failuresTag;
-    private final PCollectionTuple tuple;
-
+  public static final class Parsed extends WithFailures<ApiRequest> {
     Parsed(
         Pipeline pipeline,
         TupleTag<ApiRequest> requestsTag,
         TupleTag<ApiFailure> failuresTag,
         PCollectionTuple tuple) {
-      this.pipeline = pipeline;
-      this.requestsTag = requestsTag;
-      this.failuresTag = failuresTag;
-      this.tuple = tuple;
+      super(pipeline, requestsTag, failuresTag, tuple);
     }
 
     public PCollection<ApiRequest> getRequests() {
-      return tuple.get(requestsTag);
+      return main();
     }
-
-    public PCollection<ApiFailure> getFailures() {
-      return tuple.get(failuresTag);
-    }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(requestsTag, getRequests(), failuresTag, getFailures());
-    }
-
-    @Override
-    public void finishSpecifyingOutput(String name, PInput input, PTransform<?, ?> transform) {}
   }
 }

@@ -8,6 +8,7 @@ import dev.openaibeam.http.HttpSettings;
 import dev.openaibeam.http.RetryPolicy;
 import dev.openaibeam.tokens.TokenEstimator;
 import java.time.Duration;
+import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;

@@ -16,7 +16,7 @@ set +e
 OPENAI_API_KEY=sk-local-emulator java ${JAVA_OPTS:-} -cp "$JAR" dev.openaibeam.pipeline.OpenAiBeamMain \
   --input="$ROOT/pipelines/examples/local-demo.jsonl" \
   --output="$OUT/results" --failures="$OUT/failures" --outputShards=1 \
-  --baseUrl="$EMULATOR_URL" --rpm=3000 --tpm=1000000 "$@"
+  --baseUrl="$EMULATOR_URL" --rpm=3000 --tpm=1000000 --runner=DirectRunner "$@"
 rc=$?
 set -e
 echo "emulator: $(emulator_stats)"

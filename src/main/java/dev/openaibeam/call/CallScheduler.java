@@ -60,6 +60,8 @@ final class CallScheduler {
   }
 
   private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  // Never wait less than this when something must wait: no busy loop.
+  private static final long MIN_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
 
   private final CallSettings settings;
   private final String budgetId;
@@ -123,15 +125,19 @@ final class CallScheduler {
   void submit(PendingCall call) {
     while (true) {
       pump();
-      if (inFlight < slots() && !retryDueButBlocked()) {
+      PendingCall due = dueRetry();
+      if (inFlight >= slots()) {
+        awaitCompletion(due != null ? MAX_POLL_NANOS : nanosToNextRetry());
+      } else if (due != null) {
+        // A retry goes first; pump() could not send it, so its budget is not there yet.
+        waitForBudget(Math.max(budgetWait(due), MIN_WAIT_NANOS));
+      } else {
         long wait = budgetWait(call);
         if (wait == 0) {
           send(call);
           return;
         }
-        waitForBudget(Math.min(wait, nanosToNextRetry()));
-      } else {
-        awaitCompletion(nanosToNextRetry());
+        waitForBudget(Math.min(wait, Math.max(nanosToNextRetry(), MIN_WAIT_NANOS)));
       }
     }
   }
@@ -140,14 +146,18 @@ final class CallScheduler {
   void drain() {
     while (inFlight > 0 || !retries.isEmpty()) {
       pump();
-      if (inFlight == 0 && !retries.isEmpty()) {
-        PendingCall next = retries.peek();
-        long wait = Math.max(next.readyAtNanos - System.nanoTime(), budgetWait(next));
-        if (wait > 0) {
-          waitForBudget(wait);
-        }
-      } else if (inFlight > 0) {
-        awaitCompletion(nanosToNextRetry());
+      PendingCall next = retries.peek();
+      if (next == null) {
+        awaitCompletion(MAX_POLL_NANOS);
+        continue;
+      }
+      long untilReady = next.readyAtNanos - System.nanoTime();
+      if (untilReady > 0) {
+        awaitCompletion(Math.min(untilReady, MAX_POLL_NANOS));
+      } else if (inFlight >= slots()) {
+        awaitCompletion(MAX_POLL_NANOS);
+      } else {
+        waitForBudget(Math.max(budgetWait(next), MIN_WAIT_NANOS));
       }
     }
     pump();
@@ -189,9 +199,9 @@ final class CallScheduler {
     return probed ? settings.maxInFlight() : 1;
   }
 
-  private boolean retryDueButBlocked() {
+  private PendingCall dueRetry() {
     PendingCall r = retries.peek();
-    return r != null && r.readyAtNanos <= System.nanoTime();
+    return r != null && r.readyAtNanos <= System.nanoTime() ? r : null;
   }
 
   private long nanosToNextRetry() {

@@ -17,8 +17,30 @@ public final class OpenAiBeamMain {
   public static void main(String[] args) {
     PipelineOptionsFactory.register(OpenAiBeamOptions.class);
     OpenAiBeamOptions options =
-        PipelineOptionsFactory.fromArgs(args).withValidation().as(OpenAiBeamOptions.class);
+        PipelineOptionsFactory.fromArgs(withLocalDefaultRunner(args))
+            .withValidation()
+            .as(OpenAiBeamOptions.class);
     System.exit(run(options));
+  }
+
+  /**
+   * Without {@code --runner}, runs on Flink in local mode: Beam's direct runner keeps all keyed data
+   * (and each file's parsed lines) in memory and cannot take a million-row file in a 1 GiB heap,
+   * while Flink's batch runner sorts with spilling to disk. {@code --runner=DirectRunner} still
+   * picks the direct runner.
+   */
+  static String[] withLocalDefaultRunner(String[] args) {
+    for (String a : args) {
+      if (a.startsWith("--runner=")) {
+        return args;
+      }
+    }
+    java.util.List<String> out = new java.util.ArrayList<>(java.util.List.of(args));
+    out.add("--runner=FlinkRunner");
+    if (out.stream().noneMatch(a -> a.startsWith("--flinkMaster="))) {
+      out.add("--flinkMaster=[local]");
+    }
+    return out.toArray(new String[0]);
   }
 
   public static int run(OpenAiBeamOptions options) {

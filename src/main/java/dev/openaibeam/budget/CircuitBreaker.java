@@ -5,13 +5,15 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Stops a budget's calls on this worker while the service is failing (5xx, timeouts, resets in at
- * least half of the last {@value #WINDOW} answers), instead of burning every row's attempts. Open,
+ * Stops a budget's calls on this worker while the service is down (5xx, timeouts, resets in at
+ * least {@value #TRIP_FAILURES} of the last {@value #WINDOW} answers), instead of burning every row's
+ * attempts. A service that fails some calls but answers most is left to the retries. Open,
  * it pauses all calls of the budget for a cool-down (2 s, doubling to 60 s while trips repeat);
  * after it, each caller sends one probe and opens up again on the first healthy answer.
  */
 public final class CircuitBreaker {
   static final int WINDOW = 20;
+  static final int TRIP_FAILURES = 16;
   private static final long FIRST_COOLDOWN = TimeUnit.SECONDS.toNanos(2);
   private static final long MAX_COOLDOWN = TimeUnit.SECONDS.toNanos(60);
   private static final ConcurrentMap<String, CircuitBreaker> BREAKERS = new ConcurrentHashMap<>();
@@ -44,7 +46,7 @@ public final class CircuitBreaker {
     recent[next] = failed;
     failures += failed ? 1 : 0;
     next = (next + 1) % WINDOW;
-    if (count == WINDOW && failures * 2 >= WINDOW) {
+    if (count == WINDOW && failures >= TRIP_FAILURES) {
       long cooldown = Math.min(MAX_COOLDOWN, FIRST_COOLDOWN << Math.min(trips, 10));
       openUntilNanos = nowNanos + cooldown;
       trips++;

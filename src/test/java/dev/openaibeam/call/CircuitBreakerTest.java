@@ -39,10 +39,10 @@ class CircuitBreakerTest {
     b.probeFailed(t);
     assertTrue(b.nanosOpen(t) >= TimeUnit.SECONDS.toNanos(4), "backs off longer");
     assertTrue(b.generation() > g);
-    // A tenth of calls failing never trips it.
+    // Half of the calls failing is left to the retries.
     CircuitBreaker healthy = new CircuitBreakerProbe().fresh();
     for (int i = 0; i < 1000; i++) {
-      healthy.record(i % 10 == 0, 0);
+      healthy.record(i % 2 == 0, 0);
     }
     assertEquals(0, healthy.nanosOpen(0));
   }

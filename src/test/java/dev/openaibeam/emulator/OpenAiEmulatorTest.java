@@ -81,40 +81,42 @@ class OpenAiEmulatorTest {
 
   @Test
   void requestBucketWithRetryAfterAndHeaders() throws Exception {
-    // 600 RPM, 1 s window: capacity 10, refill 10 per second.
-    try (OpenAiEmulator emu = OpenAiEmulator.start(EmulatorConfig.builder().rpm(600).windowSeconds(1).build())) {
+    // 60 RPM, 10 s window: capacity 10, refill 1 per second (slow, so a slow machine cannot refill
+    // much while the 15 calls go out).
+    try (OpenAiEmulator emu = OpenAiEmulator.start(EmulatorConfig.builder().rpm(60).windowSeconds(10).build())) {
       int ok = 0;
       HttpResponse<String> limited = null;
       for (int i = 0; i < 15; i++) {
         HttpResponse<String> r = post(emu, "/v1/chat/completions", CHAT.replace("Hello", "Hello " + i), "k");
         if (r.statusCode() == 200) {
           ok++;
-          assertEquals("600", r.headers().firstValue("x-ratelimit-limit-requests").get());
+          assertEquals("60", r.headers().firstValue("x-ratelimit-limit-requests").get());
           assertTrue(r.headers().firstValue("x-ratelimit-reset-requests").get().matches("[0-9.]+(ms|s)"));
         } else {
           limited = r;
         }
       }
-      assertTrue(ok >= 10 && ok <= 11, "accepted " + ok);
+      assertTrue(ok >= 10 && ok <= 12, "accepted " + ok);
       assertEquals(429, limited.statusCode());
       assertEquals("requests", JSON.readTree(limited.body()).get("error").get("type").asText());
       long wait = Long.parseLong(limited.headers().firstValue("retry-after-ms").get());
-      assertTrue(wait > 0 && wait <= 100, "wait " + wait);
+      assertTrue(wait > 0 && wait <= 1000, "wait " + wait);
       Thread.sleep(wait + 5);
       assertEquals(200, post(emu, "/v1/chat/completions", CHAT, "k").statusCode());
-      assertTrue(emu.stats().rateLimitedRequests() >= 4);
+      assertTrue(emu.stats().rateLimitedRequests() >= 3);
     }
   }
 
   @Test
   void tokenBucket() throws Exception {
-    // 6,000 TPM, 1 s window: 100 tokens a second. Each call is charged about 15 + 5.
-    try (OpenAiEmulator emu = OpenAiEmulator.start(EmulatorConfig.builder().tpm(6000).windowSeconds(1).build())) {
+    // 600 TPM, 10 s window: 100 tokens, refill 10 a second. Each call is charged about 15 + 5.
+    try (OpenAiEmulator emu = OpenAiEmulator.start(EmulatorConfig.builder().tpm(600).windowSeconds(10).build())) {
       int ok = 0;
       for (int i = 0; i < 10; i++) {
         ok += post(emu, "/v1/chat/completions", CHAT, "k").statusCode() == 200 ? 1 : 0;
       }
       assertTrue(ok >= 4 && ok <= 7, "accepted " + ok);
+      assertEquals(10 - ok, emu.stats().rateLimitedTokens());
       assertTrue(emu.stats().rateLimitedTokens() > 0);
     }
   }
@@ -173,7 +175,7 @@ class OpenAiEmulatorTest {
         assertEquals(200, f.get().statusCode());
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      assertTrue(seconds < 5, "took " + seconds + " s");
+      assertTrue(seconds < 10, "took " + seconds + " s (serialized calls would take 500 s)");
     }
   }
 

@@ -41,7 +41,9 @@ class BadInputTest {
           "bad-input.jsonl:7", "unknown_endpoint",
           "too-big", "request_too_large",
           "bad-input.jsonl:9", "invalid_utf8",
-          "bad-input.jsonl:10", "empty_line"), codes);
+          "bad-input.jsonl:10", "empty_line",
+          // 10 MB of text is ~2.3 million tokens: more than the whole 1,000,000 TPM budget.
+          "ten-megabytes", "request_too_large"), codes);
       assertEquals(2, emu.stats().received(), "only the good lines were sent");
     }
   }

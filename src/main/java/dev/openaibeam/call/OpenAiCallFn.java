@@ -57,7 +57,7 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
   public void setup() {
     // The key is read here, on the worker, and lives only in this client.
     String key = settings.keySource().resolve();
-    client = OpenAiHttpClient.create(settings.http(), key);
+    client = OpenAiHttpClient.create(settings.http(), key, settings.maxInFlight());
     metrics = new CallMetrics();
     journal = settings.journal() == null ? null : new JournalWriter(settings.journal());
     scheduler = new CallScheduler(settings, client, metrics, responsesTag, failuresTag, journal);

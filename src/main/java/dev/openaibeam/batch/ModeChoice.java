@@ -86,8 +86,8 @@ public final class ModeChoice {
       return new Answers(r.getResponses(), r.getFailures());
     }
     PCollectionView<Long> rows = requests.apply("CountRows", Count.<ApiRequest>globally()).apply("RowCount", org.apache.beam.sdk.transforms.View.asSingleton());
-    TupleTag<ApiRequest> toBatch = new TupleTag<ApiRequest>() {};
-    TupleTag<ApiRequest> toOnline = new TupleTag<ApiRequest>() {};
+    TupleTag<ApiRequest> toBatch = new TupleTag<>("toBatch");
+    TupleTag<ApiRequest> toOnline = new TupleTag<>("toOnline");
     PCollectionTuple split =
         requests.apply("ChooseMode", ParDo.of(new ChooseFn(rows, minRows, maxLatencyHours, toBatch))
             .withSideInputs(rows).withOutputTags(toOnline, TupleTagList.of(toBatch)));

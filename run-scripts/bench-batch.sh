@@ -18,7 +18,23 @@ done
 ensure_jar
 WORK="$(mktemp -d)"
 trap 'stop_emulator; rm -rf "$WORK"' EXIT
-start_emulator --latencyMs="$LATENCY" --batchValidatingMs=200 --batchInProgressMs="$IN_PROGRESS" \
+# Like lib.sh's start_emulator, but waits up to 2 minutes: the emulator warms its tokenizers up
+# before it listens, which takes long on a busy machine.
+start_emulator_patiently() {
+  local portfile="$WORK/port"
+  java ${EMULATOR_JAVA_OPTS:--Xmx512m} -cp "$JAR" dev.openaibeam.emulator.OpenAiEmulator \
+    --port=0 --portFile="$portfile" "$@" > "$WORK/emulator.log" 2>&1 &
+  EMULATOR_PID=$!
+  for _ in $(seq 1 1200); do
+    [[ -s "$portfile" ]] && break
+    kill -0 "$EMULATOR_PID" 2>/dev/null || { cat "$WORK/emulator.log" >&2; return 1; }
+    sleep 0.1
+  done
+  [[ -s "$portfile" ]] || { echo "openai-beam: emulator did not report its port" >&2; return 1; }
+  EMULATOR_PORT="$(cat "$portfile")"
+  EMULATOR_URL="http://127.0.0.1:${EMULATOR_PORT}/v1"
+}
+start_emulator_patiently --latencyMs="$LATENCY" --batchValidatingMs=200 --batchInProgressMs="$IN_PROGRESS" \
   --batchFinalizingMs=200
 awk -v n="$ROWS" 'BEGIN { for (i = 0; i < n; i++) printf "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Question %d: what is %d + 1?\"}],\"max_tokens\":16,\"metadata\":{\"n\":%d}}\n", i, i, i }' > "$WORK/in.jsonl"
 export BENCH_KEY="sk-bench-not-a-secret"

@@ -1,6 +1,7 @@
 package dev.openaibeam.pipeline;
 
 import com.google.common.base.Strings;
+import dev.openaibeam.batch.ModeChoice;
 import dev.openaibeam.call.ApiFailure;
 import dev.openaibeam.call.ApiRequest;
 import dev.openaibeam.call.ResultJournal;
@@ -81,8 +82,11 @@ public final class OpenAiBeamPipeline {
       requests = Resume.notDone(requests, done);
       resultLines = resultLines.and(Resume.lines(done));
     }
-    OpenAiCall.Result called =
-        requests.apply("CallOpenAi", callFrom(o).withJournal(journal));
+    // --mode: online, batch (the Batch API) or auto (chosen by size and accepted latency).
+    ModeChoice.Answers called =
+        ModeChoice.of(o.getMode(), o.getAutoBatchMinRows(), o.getMaxLatencyHours(),
+                callFrom(o).withJournal(journal), BatchOptions.batchFrom(o))
+            .answer(requests);
 
     resultLines =
         resultLines.and(called.getResponses().apply("FormatResults", ParDo.of(new FormatResultFn())));

@@ -4,11 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.openaibeam.call.ApiResponse;
-import dev.openaibeam.enrich.EnrichmentFailure;
 import dev.openaibeam.enrich.EnrichmentRequest;
 import dev.openaibeam.enrich.OpenAiEnrichment;
 import dev.openaibeam.enrich.Responses;
-import dev.openaibeam.jsonl.JsonlLines;
 import dev.openaibeam.pipeline.OpenAiBeamOptions;
 import dev.openaibeam.pipeline.OpenAiBeamPipeline;
 import java.io.IOException;
@@ -157,7 +155,7 @@ public final class ClassifyTickets {
     PCollection<String> failed =
         labelled
             .getFailures()
-            .apply("FormatFailures", MapElements.into(TypeDescriptors.strings()).via((EnrichmentFailure<Row> f) -> JsonlLines.failureLine(f.getFailure())));
+            .apply("FormatFailures", MapElements.into(TypeDescriptors.strings()).via(FailureLines::of));
     PCollectionList.of(failed)
         .and(parsed.get(badLines))
         .apply(Flatten.pCollections())

@@ -3,10 +3,8 @@ package dev.openaibeam.examples;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.openaibeam.enrich.EnrichmentFailure;
 import dev.openaibeam.enrich.OpenAiEnrichment;
 import dev.openaibeam.enrich.RowEmbeddings;
-import dev.openaibeam.jsonl.JsonlLines;
 import dev.openaibeam.pipeline.OpenAiBeamOptions;
 import dev.openaibeam.pipeline.OpenAiBeamPipeline;
 import java.io.IOException;
@@ -95,7 +93,7 @@ public final class EmbedDocuments {
         .apply("WriteVectors", TextIO.write().to(o.getOutput()).withSuffix(".jsonl").withNumShards(shards));
     embedded
         .getFailures()
-        .apply("FormatFailures", MapElements.into(TypeDescriptors.strings()).via((EnrichmentFailure<Row> f) -> JsonlLines.failureLine(f.getFailure())))
+        .apply("FormatFailures", MapElements.into(TypeDescriptors.strings()).via(FailureLines::of))
         .apply("WriteFailures", TextIO.write().to(o.getFailures()).withSuffix(".jsonl").withNumShards(shards));
   }
 

@@ -49,11 +49,18 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Example:
  *
  * <pre>{@code
+ * ObjectMapper json = new ObjectMapper();
  * PCollection<Ticket> tickets = ...;
  * OpenAiEnrichment.Result<Ticket, LabelledTicket> result = tickets.apply(
  *     OpenAiEnrichment.<Ticket, LabelledTicket>of(
- *             ticket -> EnrichmentRequest.chat(chatBody("gpt-4o-mini", "Label: " + ticket.text())),
+ *             ticket -> {
+ *               ObjectNode body = json.createObjectNode().put("model", "gpt-4o-mini");
+ *               body.putArray("messages").addObject()
+ *                   .put("role", "user").put("content", "One-word label for: " + ticket.text());
+ *               return EnrichmentRequest.chat(body.put("max_completion_tokens", 5));
+ *             },
  *             (ticket, response) -> ticket.withLabel(Responses.text(response.getBody())))
+ *         .withIdFn(Ticket::id)
  *         .withApiKey(ApiKeySource.fromEnv("OPENAI_API_KEY"))
  *         .withRequestsPerMinute(5_000)
  *         .withTokensPerMinute(2_000_000)

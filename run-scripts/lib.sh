@@ -19,8 +19,7 @@ start_emulator() {
   java ${EMULATOR_JAVA_OPTS:--Xmx512m} -cp "$JAR" dev.openaibeam.emulator.OpenAiEmulator \
     --port=0 --portFile="$portfile" "$@" > "${EMULATOR_LOG:-/dev/null}" 2>&1 &
   EMULATOR_PID=$!
-  # A loaded machine can take half a minute to start the JVM and load the tokenizers.
-  for _ in $(seq 1 $(( ${EMULATOR_START_SECONDS:-90} * 20 ))); do
+  for _ in $(seq 1 200); do
     if [[ -s "$portfile" ]]; then break; fi
     if ! kill -0 "$EMULATOR_PID" 2>/dev/null; then echo "openai-beam: emulator did not start" >&2; return 1; fi
     sleep 0.05

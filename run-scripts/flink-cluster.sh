@@ -71,11 +71,14 @@ pid_of() {
   fi
 }
 
+# A port is taken when something listens there, or when any socket still holds it (TIME_WAIT of a
+# cluster just stopped: the JobManager's RPC server cannot bind it then).
 port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+  command -v ss > /dev/null && [[ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]]
 }
 
-# free_port FROM: FROM if nothing listens there, else the next port that is free.
+# free_port FROM: FROM if it is free, else the next port that is.
 free_port() {
   local p="$1"
   while port_in_use "$p"; do p=$((p + 1)); done
@@ -192,22 +195,42 @@ status() {
   [[ "$up" -eq "$total" && "$n" -eq "$TMS" ]]
 }
 
+# stop_pids PID...: SIGTERM (Flink shuts down cleanly on it), up to 30 s, then SIGKILL.
+stop_pids() {
+  local pid alive
+  for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 300); do
+    alive=0
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [[ "$alive" -eq 0 ]] && break
+    sleep 0.1
+  done
+  for pid in "$@"; do
+    if kill -0 "$pid" 2>/dev/null; then say "killing $pid"; kill -9 "$pid" 2>/dev/null || true; fi
+  done
+}
+
+# wait_for_ports REST RPC: true once the JobManager listens on both, false when it exited first.
+wait_for_ports() {
+  local pid
+  pid="$(cat "$DIR/jobmanager.pid")"
+  for _ in $(seq 1 $((${FLINK_START_TIMEOUT:-180} * 2))); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  return 1
+}
+
 stop() {
   local pids=() pid
   for name in $(names); do
     pid="$(pid_of "$name")"
-    if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; pids+=("$pid"); fi
+    [[ -z "$pid" ]] || pids+=("$pid")
   done
-  # Flink shuts down cleanly on SIGTERM; give it 30 s, then SIGKILL what is left.
-  for _ in $(seq 1 300); do
-    local alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [[ "$alive" -eq 0 ]] && break
-    sleep 0.1
-  done
-  for pid in "${pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then say "killing $pid"; kill -9 "$pid" 2>/dev/null || true; fi
-  done
+  [[ "${#pids[@]}" -eq 0 ]] || stop_pids "${pids[@]}"
   for name in $(names); do rm -f "$DIR/$name.pid"; done
   rm -f "$DIR/rest-port"
   say "stopped (${#pids[@]} processes)"
@@ -224,19 +247,27 @@ start() {
     say "partly running; restarting"
     stop
   fi
-  local cp want rest rpc jm tm
+  local cp want rest rpc jm tm attempt
   cp="$(classpath)"
   want="${FLINK_REST_PORT:-8081}"
   [[ "$want" == 0 ]] && want=8081
-  rest="$(free_port "$want")"
-  [[ "$rest" == "$want" ]] || say "port $want is taken; REST on $rest"
-  rpc="$(free_port 6123)"
-  [[ "$rpc" != "$rest" ]] || rpc="$(free_port $((rest + 1)))"
-  write_config "$rest" "$rpc"
-  echo "$rest" > "$DIR/rest-port"
-
-  jm="$(resource_params GET_JM_RESOURCE_PARAMS "$cp")"
-  launch jobmanager "$JM_CLASS" "$cp" "$(echo "$jm" | sed -n 1p)" "$(echo "$jm" | sed -n 2p)"
+  rpc=6123
+  # Another program can take a port between the check and the bind: then try the next ones.
+  for attempt in 1 2 3; do
+    rest="$(free_port "$want")"
+    [[ "$rest" == "$want" ]] || say "port $want is taken; REST on $rest"
+    rpc="$(free_port "$rpc")"
+    [[ "$rpc" != "$rest" ]] || rpc="$(free_port $((rest + 1)))"
+    write_config "$rest" "$rpc"
+    echo "$rest" > "$DIR/rest-port"
+    [[ -n "${jm:-}" ]] || jm="$(resource_params GET_JM_RESOURCE_PARAMS "$cp")"
+    launch jobmanager "$JM_CLASS" "$cp" "$(echo "$jm" | sed -n 1p)" "$(echo "$jm" | sed -n 2p)"
+    if wait_for_ports "$rest" "$rpc"; then break; fi
+    say "the JobManager could not bind $rest/$rpc (attempt $attempt); log: $LOG/jobmanager.log"
+    stop_pids "$(cat "$DIR/jobmanager.pid")"
+    [[ "$attempt" -lt 3 ]] || { rm -f "$DIR/jobmanager.pid" "$DIR/rest-port"; exit 1; }
+    want=$((rest + 1)); rpc=$((rpc + 1))
+  done
   tm="$(resource_params GET_TM_RESOURCE_PARAMS "$cp")"
   for i in $(seq 1 "$TMS"); do
     launch "taskmanager-$i" "$TM_CLASS" "$cp" "$(echo "$tm" | sed -n 1p)" \
@@ -263,9 +294,16 @@ start() {
   say "REST and UI at http://127.0.0.1:$rest ($((TMS * SLOTS)) slots); logs in $LOG"
 }
 
+# One start or stop at a time per work dir (two would race for the same ports and pid files).
+with_lock() {
+  exec 9> "$DIR/.lock"
+  flock -w 600 9 || { say "another start/stop holds $DIR/.lock"; exit 1; }
+  "$@"
+}
+
 case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
+  start) with_lock start ;;
+  stop) with_lock stop ;;
   status) if status; then exit 0; else exit 3; fi ;;
   port) p="$(rest_port)"; [[ -n "$p" ]] || exit 3; echo "$p" ;;
   *) echo "usage: $0 start|stop|status|port" >&2; exit 64 ;;

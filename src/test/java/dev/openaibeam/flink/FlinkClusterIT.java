@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -112,18 +113,25 @@ class FlinkClusterIT {
       int maxParallelism = 0;
       Set<String> hosts = new TreeSet<>();
       String callVertex = null;
+      Map<String, Long> callsByTaskManager = new TreeMap<>();
       for (JsonNode v : details.get("vertices")) {
         maxParallelism = Math.max(maxParallelism, v.get("parallelism").asInt());
-        if (v.get("name").asText().contains("OpenAiCallFn") || v.get("name").asText().contains("Call")) {
-          callVertex = v.get("name").asText();
-          assertEquals(PARALLELISM, v.get("parallelism").asInt(), "parallelism of " + callVertex);
-        }
-        for (JsonNode tm : cluster.get("/jobs/" + jid + "/vertices/" + v.get("id").asText()
-            + "/taskmanagers").get("taskmanagers")) {
+        String vid = v.get("id").asText();
+        for (JsonNode tm : cluster.get("/jobs/" + jid + "/vertices/" + vid + "/taskmanagers")
+            .get("taskmanagers")) {
           hosts.add(tm.get("taskmanager-id").asText());
         }
+        // The stateful OpenAiCallFn runs in CallApi's GroupReduce (its outputs are other vertices).
+        if (v.get("name").asText().contains("GroupReduce at CallOpenAi/CallApi)")) {
+          callVertex = v.get("name").asText();
+          assertEquals(PARALLELISM, v.get("parallelism").asInt(), "parallelism of " + callVertex);
+          for (JsonNode st : cluster.get("/jobs/" + jid + "/vertices/" + vid).get("subtasks")) {
+            callsByTaskManager.merge(st.get("taskmanager-id").asText(),
+                st.get("metrics").get("read-records").asLong(), Long::sum);
+          }
+        }
       }
-      assertNotNull(callVertex, "no vertex makes the calls: " + details.get("vertices"));
+      assertNotNull(callVertex, "no vertex makes the calls: " + details.get("vertices").findValuesAsText("name"));
       assertEquals(PARALLELISM, maxParallelism);
       assertEquals(new TreeSet<>(cluster.taskManagerNames()), hosts, "TaskManagers that ran the job");
       long self = ProcessHandle.current().pid();
@@ -166,18 +174,21 @@ class FlinkClusterIT {
       assertEquals(ROWS, results.size());
       assertEquals(1, failures.size());
       assertEquals(ROWS, s.accepted(), "calls the emulator accepted");
+      assertEquals(ROWS, callsByTaskManager.values().stream().mapToLong(Long::longValue).sum(),
+          "rows into the calling step, by TaskManager: " + callsByTaskManager);
 
       System.out.printf(Locale.ROOT,
           "FlinkClusterIT: JobManager pid %d, TaskManager pids %s, test JVM pid %d, client pid %d%n"
               + "FlinkClusterIT: job %s %s, max vertex parallelism %d (calls in '%s' at %d),"
-              + " subtasks on %s%n"
+              + " subtasks on %s; rows into the calling step by TaskManager %s%n"
               + "FlinkClusterIT: rows %d = results %d + failures %d, each id once%n"
               + "FlinkClusterIT: emulator calls %d, accepted %d, 429s %d (%.2f%%),"
-              + " max accepted in any 1 s window %d (limit %d/window, bucket burst+refill %d)%n"
+              + " max accepted in any sliding 1 s window %d (limit %d per window; a token bucket"
+              + " of one window admits up to %d in a sliding one: a full bucket plus its refill)%n"
               + "FlinkClusterIT: accepted span %.1f s; cluster up in %.1f s, submit-to-exit %.1f s,"
               + " test wall %.1f s%n",
           jm, tmPids, self, client.pid(), jid, job.get("state").asText(), maxParallelism,
-          callVertex, PARALLELISM, hosts, ROWS + 1, results.size(), failures.size(), s.received(),
+          callVertex, PARALLELISM, hosts, callsByTaskManager, ROWS + 1, results.size(), failures.size(), s.received(),
           s.accepted(), s.rateLimited(), 100.0 * s.rateLimited() / Math.max(1, s.received()),
           s.maxAcceptedInAnyWindow(), perWindow, 2 * perWindow,
           (s.lastAcceptedNanos() - s.firstAcceptedNanos()) / 1e9, clusterUpSeconds, jobSeconds,

@@ -177,7 +177,7 @@ launch() {
   setsid java $jvm "${JAVA17_OPTS[@]}" -Dlog.file="$LOG/$name.log" \
     -Dlog4j.configurationFile="file:$CONF/log4j.properties" \
     -classpath "$cp" "$cls" --configDir "$CONF" $dyn "$@" \
-    > "$LOG/$name.out" 2>&1 < /dev/null &
+    > "$LOG/$name.out" 2>&1 < /dev/null 9>&- &  # 9>&-: the daemon must not hold the start lock
   echo $! > "$DIR/$name.pid"
 }
 

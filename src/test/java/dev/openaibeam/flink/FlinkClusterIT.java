@@ -67,10 +67,15 @@ class FlinkClusterIT {
     EmulatorConfig cfg =
         EmulatorConfig.builder().rpm(RPM).windowSeconds(1).latency(LatencyModel.fixed(20)).build();
     long started = System.nanoTime();
+    List<Long> clusterPids = new ArrayList<>();
     try (OpenAiEmulator emu = OpenAiEmulator.start(cfg);
         FlinkSessionCluster cluster = FlinkSessionCluster.start(
             root, target.resolve("flink-it-cluster"), TASK_MANAGERS, Duration.ofMinutes(4))) {
       double clusterUpSeconds = (System.nanoTime() - started) / 1e9;
+      clusterPids.add(cluster.pid("jobmanager"));
+      for (String tm : cluster.taskManagerNames()) {
+        clusterPids.add(cluster.pid(tm));
+      }
 
       Path clientLog = dir.resolve("run-flink.out");
       ProcessBuilder pb = new ProcessBuilder(
@@ -193,6 +198,10 @@ class FlinkClusterIT {
           s.maxAcceptedInAnyWindow(), perWindow, 2 * perWindow,
           (s.lastAcceptedNanos() - s.firstAcceptedNanos()) / 1e9, clusterUpSeconds, jobSeconds,
           (System.nanoTime() - started) / 1e9);
+    }
+    // Closing the cluster ran flink-cluster.sh stop: none of its processes is left.
+    for (long pid : clusterPids) {
+      assertTrue(ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true), "still running: " + pid);
     }
   }
 

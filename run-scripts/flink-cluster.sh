@@ -290,7 +290,9 @@ start() {
     say "only $n of $TMS TaskManagers registered in time; logs in $LOG"
     stop; exit 1
   fi
-  say "up: JobManager pid $(pid_of jobmanager), TaskManagers $(for i in $(seq 1 "$TMS"); do printf '%s ' "$(pid_of "taskmanager-$i")"; done)"
+  local tm_pids=""
+  for i in $(seq 1 "$TMS"); do tm_pids+="$(pid_of "taskmanager-$i") "; done
+  say "up: JobManager pid $(pid_of jobmanager), TaskManagers $tm_pids"
   say "REST and UI at http://127.0.0.1:$rest ($((TMS * SLOTS)) slots); logs in $LOG"
 }
 

@@ -39,9 +39,12 @@ master=""
 for a in "${defaults[@]}" "$@"; do [[ "$a" == --flinkMaster=* ]] && master="${a#--flinkMaster=}"; done
 if ! has_option parallelism "$@"; then
   # As many subtasks as the cluster has slots (a Flink batch job needs all its slots at once).
-  slots="$(curl -s --max-time 10 "http://$master/overview" 2>/dev/null \
+  slots="$({ curl -s --max-time 10 "http://$master/overview" 2>/dev/null || true; } \
     | sed -n 's/.*"slots-total":\([0-9]*\).*/\1/p')"
-  [[ -n "$slots" && "$slots" -gt 0 ]] || { echo "openai-beam: no Flink cluster at $master (run-scripts/flink-cluster.sh start)" >&2; exit 1; }
+  if [[ -z "$slots" || "$slots" -eq 0 ]]; then
+    echo "openai-beam: no Flink cluster at $master (run-scripts/flink-cluster.sh start)" >&2
+    exit 1
+  fi
   defaults+=("--parallelism=$slots")
 fi
 has_option filesToStage "$@" || defaults+=("--filesToStage=$JAR")

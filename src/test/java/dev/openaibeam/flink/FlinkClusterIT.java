@@ -136,7 +136,8 @@ class FlinkClusterIT {
           }
         }
       }
-      assertNotNull(callVertex, "no vertex makes the calls: " + details.get("vertices").findValuesAsText("name"));
+      assertNotNull(callVertex,
+          "no vertex makes the calls: " + details.get("vertices").findValuesAsText("name"));
       assertEquals(PARALLELISM, maxParallelism);
       assertEquals(new TreeSet<>(cluster.taskManagerNames()), hosts, "TaskManagers that ran the job");
       long self = ProcessHandle.current().pid();
@@ -193,7 +194,8 @@ class FlinkClusterIT {
               + "FlinkClusterIT: accepted span %.1f s; cluster up in %.1f s, submit-to-exit %.1f s,"
               + " test wall %.1f s%n",
           jm, tmPids, self, client.pid(), jid, job.get("state").asText(), maxParallelism,
-          callVertex, PARALLELISM, hosts, callsByTaskManager, ROWS + 1, results.size(), failures.size(), s.received(),
+          callVertex, PARALLELISM, hosts, callsByTaskManager, ROWS + 1, results.size(),
+          failures.size(), s.received(),
           s.accepted(), s.rateLimited(), 100.0 * s.rateLimited() / Math.max(1, s.received()),
           s.maxAcceptedInAnyWindow(), perWindow, 2 * perWindow,
           (s.lastAcceptedNanos() - s.firstAcceptedNanos()) / 1e9, clusterUpSeconds, jobSeconds,

@@ -129,7 +129,7 @@ public interface OpenAiBeamOptions extends PipelineOptions {
 
   void setJournal(String value);
 
-  @Description("Seconds between progress lines on stderr during local runs")
+  @Description("Seconds between progress lines on stderr during local runs (0 = none)")
   @Default.Integer(10)
   int getProgressSeconds();
 

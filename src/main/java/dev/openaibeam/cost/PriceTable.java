@@ -67,6 +67,12 @@ public final class PriceTable implements Serializable {
     }
   }
 
+  /** The bundled prices with {@code priceFile}'s entries over them (none when null or empty). */
+  public static PriceTable bundledWith(String priceFile) {
+    PriceTable bundled = bundled();
+    return priceFile == null || priceFile.isEmpty() ? bundled : bundled.withOverrides(fromFile(priceFile));
+  }
+
   /** Reads a price file from any Beam filesystem (local path, {@code gs://}, {@code s3://}). */
   public static PriceTable fromFile(String path) {
     try (InputStream in =

@@ -1,6 +1,7 @@
 package dev.openaibeam.pipeline;
 
 import dev.openaibeam.call.CallMetrics;
+import dev.openaibeam.cost.SpendReport;
 import java.util.Locale;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -25,6 +26,7 @@ public final class RunSummary {
   public final long promptTokensActual;
   public final long budgetWaitMs;
   public final double wallSeconds;
+  public final SpendReport spend;
 
   private RunSummary(PipelineResult result, double wallSeconds) {
     this.results = counter(result, OpenAiBeamPipeline.NAMESPACE, OpenAiBeamPipeline.RESULTS_WRITTEN);
@@ -43,6 +45,7 @@ public final class RunSummary {
     this.promptTokensActual = counter(result, CallMetrics.NAMESPACE, CallMetrics.PROMPT_TOKENS_ACTUAL);
     this.budgetWaitMs = counter(result, CallMetrics.NAMESPACE, CallMetrics.BUDGET_WAIT_MS);
     this.wallSeconds = wallSeconds;
+    this.spend = SpendReport.of(result);
   }
 
   public static RunSummary of(PipelineResult result, double wallSeconds) {
@@ -75,6 +78,7 @@ public final class RunSummary {
           promptTokensEstimated, promptTokensActual,
           100.0 * (promptTokensEstimated - promptTokensActual) / promptTokensActual));
     }
+    s.append(spend.format());
     s.append(String.format(Locale.ROOT, "budget wait    %.1f s%n", budgetWaitMs / 1000.0));
     s.append(String.format(Locale.ROOT, "wall time      %.1f s%n", wallSeconds));
     return s.toString();

@@ -140,10 +140,6 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
    * neither sent nor failed: it has no answer in the journal, so a run with resume sends it.
    */
   private void submitWithinCap(PendingCall call, TokenEstimate estimate) {
-    if (spend.capped(call.shardKey)) {
-      spend.notSent();
-      return;
-    }
     Optional<Long> worstCase = spend.reservationFor(call.model, estimate);
     if (worstCase.isEmpty()) {
       scheduler.rejectBeforeSending(
@@ -155,6 +151,8 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
               "model '" + call.model + "' has no price, so a call could break the cost cap; add it"
                   + " to the price file (--priceFile) or run without --maxCostUsd",
               null));
+    } else if (spend.capped(call.shardKey)) {
+      spend.notSent();
     } else if (scheduler.reserveCost(call, worstCase.get())) {
       scheduler.submit(call);
     } else {

@@ -104,24 +104,24 @@ public final class EstimateReport {
     s.append(String.format(Locale.ROOT,
         "estimate (no call made): %d requests; %d lines are not requests, %d bodies unusable (no cost)%n",
         rows(), malformedLines, unusableRows));
-    s.append(String.format(Locale.ROOT, "%-26s %8s %12s %14s %14s %12s%n", "model (price entry)", "rows",
+    s.append(String.format(Locale.ROOT, "%-36s %8s %12s %14s %14s %12s%n", "model (price entry)", "rows",
         "prompt tok", "completion tok", "online $", "batch $"));
     for (ModelLine l : lines) {
       String name = l.model() + l.price().map(m -> m.name().equals(l.model()) ? "" : " (" + m.name() + ")")
           .orElse(" (UNPRICED)");
       boolean exp = withExpected;
-      s.append(String.format(Locale.ROOT, "%-26s %8d %12d %14d %14s %12s%n", name, l.rows(), l.promptTokens(),
+      s.append(String.format(Locale.ROOT, "%-36s %8d %12d %14d %14s %12s%n", name, l.rows(), l.promptTokens(),
           exp ? l.completionTokensExpected() : l.completionTokensMax(),
           l.price().isPresent() ? Usd.format(l.nanoUsd(exp, PricingMode.ONLINE)) : "?",
           l.price().isPresent() ? Usd.format(l.nanoUsd(exp, PricingMode.BATCH)) : "?"));
     }
-    s.append(String.format(Locale.ROOT, "%-26s %8d %12d %14d %14s %12s%n",
+    s.append(String.format(Locale.ROOT, "%-36s %8d %12d %14d %14s %12s%n",
         withExpected ? "TOTAL (expected)" : "TOTAL (upper bound)", rows(), promptTokens(),
         withExpected ? completionTokensExpected() : completionTokensMax(),
         Usd.format(totalNanos(withExpected, PricingMode.ONLINE)),
         Usd.format(totalNanos(withExpected, PricingMode.BATCH))));
     if (withExpected) {
-      s.append(String.format(Locale.ROOT, "%-26s %8s %12s %14d %14s %12s%n", "TOTAL (upper bound)", "", "",
+      s.append(String.format(Locale.ROOT, "%-36s %8s %12s %14d %14s %12s%n", "TOTAL (upper bound)", "", "",
           completionTokensMax(), Usd.format(totalNanos(false, PricingMode.ONLINE)),
           Usd.format(totalNanos(false, PricingMode.BATCH))));
     }

@@ -16,8 +16,9 @@ public final class Usd {
     return Math.round(usd * NANOS_PER_USD);
   }
 
-  /** {@code $12.3456}: four decimals, enough for per-row costs of cheap models. */
+  /** {@code $12.3456}, or six decimals under a dollar (cheap models cost fractions of a cent). */
   public static String format(long nanos) {
-    return String.format(Locale.ROOT, "$%.4f", fromNanos(nanos));
+    double usd = fromNanos(nanos);
+    return String.format(Locale.ROOT, Math.abs(usd) < 1 ? "$%.6f" : "$%.4f", usd);
   }
 }

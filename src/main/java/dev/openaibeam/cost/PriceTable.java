@@ -12,6 +12,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.io.FileSystems;
 
@@ -45,6 +46,8 @@ public final class PriceTable implements Serializable {
 
   private final TreeMap<String, ModelPrice> prices;
   private final String asOf;
+  // Every answer is priced: remember each model name's match (a run sees few distinct names).
+  private transient volatile ConcurrentHashMap<String, Optional<Match>> matches;
 
   private PriceTable(TreeMap<String, ModelPrice> prices, String asOf) {
     this.prices = prices;
@@ -152,6 +155,18 @@ public final class PriceTable implements Serializable {
     if (model == null || model.isEmpty()) {
       return Optional.empty();
     }
+    ConcurrentHashMap<String, Optional<Match>> cache = matches;
+    if (cache == null) {
+      cache = new ConcurrentHashMap<>();
+      matches = cache;
+    }
+    if (cache.size() > 10_000) {
+      cache.clear(); // a pathological input with endless distinct model names
+    }
+    return cache.computeIfAbsent(model, this::match);
+  }
+
+  private Optional<Match> match(String model) {
     ModelPrice exact = prices.get(model);
     if (exact != null) {
       return Optional.of(new Match(model, exact));

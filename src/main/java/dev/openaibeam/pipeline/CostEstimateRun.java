@@ -6,6 +6,8 @@ import dev.openaibeam.cost.CostEstimator;
 import dev.openaibeam.cost.EstimateCost;
 import dev.openaibeam.cost.EstimateReport;
 import dev.openaibeam.cost.PriceTable;
+import dev.openaibeam.cost.PricingMode;
+import dev.openaibeam.cost.Usd;
 import dev.openaibeam.jsonl.JsonlRequests;
 import dev.openaibeam.tokens.TokenEstimator;
 import org.apache.beam.sdk.Pipeline;
@@ -50,6 +52,12 @@ final class CostEstimateRun {
   static int run(OpenAiBeamOptions o) {
     EstimateReport report = estimate(o);
     System.out.print(report.format());
+    if (o.getMaxCostUsd() > 0) {
+      long upper = report.totalNanos(false, PricingMode.ONLINE);
+      System.out.println(String.format(java.util.Locale.ROOT,
+          "--maxCostUsd=%.4f: the upper bound %s %s the cap", o.getMaxCostUsd(), Usd.format(upper),
+          upper <= Usd.toNanos(o.getMaxCostUsd()) ? "fits within" : "EXCEEDS"));
+    }
     return 0;
   }
 

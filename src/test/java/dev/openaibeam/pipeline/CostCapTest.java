@@ -31,7 +31,7 @@ class CostCapTest {
   // which equals its answer's usage for max_tokens <= 8) price the calls it accepted exactly.
   private static final String PRICES = "{\"models\":{\"cap-model\":{\"input\":1000,\"output\":1000}}}";
   private static final double USD_PER_TOKEN = 1000 / 1e6;
-  private static final int ROWS = 120;
+  private static final int ROWS = 60;
 
   private static int runCapturingErr(OpenAiBeamOptions o, StringBuilder err) {
     PrintStream old = System.err;
@@ -57,7 +57,7 @@ class CostCapTest {
     lines.add("{\"custom_id\":\"no-price\",\"model\":\"no-price-model\",\"messages\":[{\"role\":\"user\","
         + "\"content\":\"hi\"}],\"max_tokens\":5}");
     Path input = OpenAiBeamPipelineTest.writeInput(dir, "in.jsonl", lines);
-    double cap = 0.60;
+    double cap = 0.30;
 
     try (OpenAiEmulator emu = OpenAiEmulator.start(EmulatorConfig.builder().latency(LatencyModel.fixed(5)).build())) {
       StringBuilder err = new StringBuilder();

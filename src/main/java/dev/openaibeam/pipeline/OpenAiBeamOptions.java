@@ -195,4 +195,29 @@ public interface OpenAiBeamOptions extends PipelineOptions {
   double getMaxLatencyHours();
 
   void setMaxLatencyHours(double value);
+
+  @Description("Price file (JSON, any Beam filesystem) added over the bundled prices; see docs/cost.md")
+  String getPriceFile();
+
+  void setPriceFile(String value);
+
+  @Description("Read the input, print the estimated tokens and dollars per model, and exit without calling")
+  @Default.Boolean(false)
+  boolean getEstimateOnly();
+
+  void setEstimateOnly(boolean value);
+
+  @Description("Stop sending before the spend of this run could exceed this many US dollars (0 = no cap);"
+      + " unsent rows stay resumable; exit code 3")
+  @Default.Double(0)
+  double getMaxCostUsd();
+
+  void setMaxCostUsd(double value);
+
+  @Description("For --estimateOnly: completion tokens each answer choice is expected to use (capped by its"
+      + " max); 0 = assume the full max (an upper bound)")
+  @Default.Integer(0)
+  int getExpectedOutputTokens();
+
+  void setExpectedOutputTokens(int value);
 }

@@ -7,6 +7,7 @@ import dev.openaibeam.call.ApiRequest;
 import dev.openaibeam.call.ResultJournal;
 import dev.openaibeam.call.ApiResponse;
 import dev.openaibeam.call.OpenAiCall;
+import dev.openaibeam.cost.PriceTable;
 import dev.openaibeam.http.ApiKeySource;
 import dev.openaibeam.jsonl.JsonlLines;
 import dev.openaibeam.jsonl.JsonlRequests;
@@ -44,7 +45,9 @@ public final class OpenAiBeamPipeline {
             .withMaxAttempts(o.getMaxAttempts())
             .withMaxInFlight(o.getMaxInFlight())
             .withRequestTimeout(Duration.ofSeconds(o.getRequestTimeoutSeconds()))
-            .withDefaultMaxTokens(o.getDefaultMaxTokens());
+            .withDefaultMaxTokens(o.getDefaultMaxTokens())
+            .withPriceTable(PriceTable.bundledWith(o.getPriceFile()))
+            .withMaxCostUsd(o.getMaxCostUsd());
     if (!Strings.isNullOrEmpty(o.getAzureApiVersion())) {
       call = call.withAzure(o.getAzureApiVersion());
     }

@@ -2,6 +2,7 @@ package dev.openaibeam.pipeline;
 
 import dev.openaibeam.batch.BatchMetrics;
 import dev.openaibeam.call.CallMetrics;
+import dev.openaibeam.cost.SpendReport;
 import java.util.Locale;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -31,6 +32,7 @@ public final class RunSummary {
   public final long batchFilesUploaded;
   public final long batchHttpCalls;
   public final long batchLinesResubmitted;
+  public final SpendReport spend;
 
   private RunSummary(PipelineResult result, double wallSeconds) {
     this.results = counter(result, OpenAiBeamPipeline.NAMESPACE, OpenAiBeamPipeline.RESULTS_WRITTEN);
@@ -54,6 +56,7 @@ public final class RunSummary {
     this.batchFilesUploaded = counter(result, BatchMetrics.NAMESPACE, BatchMetrics.FILES_UPLOADED);
     this.batchHttpCalls = counter(result, BatchMetrics.NAMESPACE, BatchMetrics.HTTP_CALLS);
     this.batchLinesResubmitted = counter(result, BatchMetrics.NAMESPACE, BatchMetrics.LINES_RESUBMITTED);
+    this.spend = SpendReport.of(result);
   }
 
   public static RunSummary of(PipelineResult result, double wallSeconds) {
@@ -86,6 +89,7 @@ public final class RunSummary {
           promptTokensEstimated, promptTokensActual,
           100.0 * (promptTokensEstimated - promptTokensActual) / promptTokensActual));
     }
+    s.append(spend.format());
     s.append(String.format(Locale.ROOT, "budget wait    %.1f s%n", budgetWaitMs / 1000.0));
     if (batchesCreated + batchesReattached > 0) {
       s.append(String.format(Locale.ROOT,

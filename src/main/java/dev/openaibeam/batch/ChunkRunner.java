@@ -1,5 +1,8 @@
 package dev.openaibeam.batch;
 
+import dev.openaibeam.cost.CostSettings;
+import dev.openaibeam.cost.PricingMode;
+import dev.openaibeam.cost.SpendTracker;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.openaibeam.call.ApiError;
 import dev.openaibeam.call.ApiFailure;
@@ -33,9 +36,11 @@ final class ChunkRunner implements AutoCloseable {
   private final BatchMetrics metrics;
   private final Random random = new Random();
   private long reportedCalls;
+  private final SpendTracker spend;
 
   ChunkRunner(BatchSettings settings, BatchMetrics metrics) {
     this.settings = settings;
+    this.spend = new SpendTracker(new CostSettings(settings.prices, 0), 1);
     this.metrics = metrics;
     this.client = new BatchApiClient(settings.http, settings.keySource.resolve(), settings.controlRetries);
     this.store = settings.stateDirectory == null ? null : new ChunkState.Store(settings.stateDirectory);
@@ -158,6 +163,7 @@ final class ChunkRunner implements AutoCloseable {
       }
       if (o.kind == BatchLines.Kind.SUCCEEDED) {
         metrics.linesSucceeded.inc();
+        spend.record(modelOf(request), parse(o.body), PricingMode.BATCH);
         responses.accept(ApiResponse.of(request, o.body, sent[i], latency[i]));
       } else {
         metrics.linesFailed.inc();
@@ -341,5 +347,21 @@ final class ChunkRunner implements AutoCloseable {
   @Override
   public void close() {
     client.close();
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  private static String modelOf(ApiRequest request) {
+    com.fasterxml.jackson.databind.JsonNode body = parse(request.getBody());
+    return body == null ? "" : body.path("model").asText("");
+  }
+
+  private static com.fasterxml.jackson.databind.@Nullable JsonNode parse(@Nullable String json) {
+    try {
+      return json == null ? null : JSON.readTree(json);
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 }

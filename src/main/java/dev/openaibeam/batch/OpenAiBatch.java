@@ -134,6 +134,14 @@ public final class OpenAiBatch extends PTransform<PCollection<ApiRequest>, OpenA
     return new OpenAiBatch(settings.stateDirectory(directory));
   }
 
+  /**
+   * Prices the answers (at the table's batch discount) for the run's spend report; default the
+   * bundled {@link dev.openaibeam.cost.PriceTable#bundled()}.
+   */
+  public OpenAiBatch withPriceTable(dev.openaibeam.cost.PriceTable prices) {
+    return new OpenAiBatch(settings.prices(prices));
+  }
+
   /** Attempts of each Files/Batches call on transient errors (default 6). */
   public OpenAiBatch withControlRetries(dev.openaibeam.http.RetryPolicy policy) {
     return new OpenAiBatch(settings.controlRetries(policy));

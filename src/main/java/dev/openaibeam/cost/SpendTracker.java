@@ -111,6 +111,16 @@ public final class SpendTracker {
    * reservation stays spent, since its real cost is unknown.
    */
   public void settle(String shardKey, String requestModel, JsonNode responseBody, long reservedNanos) {
+    long nanos = record(requestModel, responseBody, PricingMode.ONLINE);
+    // An unpriced answer's real cost is unknown: its reservation stays spent.
+    account(shardKey).settle(reservedNanos, nanos < 0 ? reservedNanos : nanos);
+  }
+
+  /**
+   * Prices one answer (by the request's model, else the response's) into the spend counters and
+   * returns its cost in nano-dollars, or -1 when it has no price or no usage (counted as unpriced).
+   */
+  public long record(String requestModel, JsonNode responseBody, PricingMode mode) {
     Optional<TokenUsage> usage = TokenUsage.fromResponse(responseBody);
     String responseModel = responseBody == null ? "" : responseBody.path("model").asText("");
     Optional<PriceTable.Match> match = settings.prices().lookup(requestModel);
@@ -119,12 +129,11 @@ public final class SpendTracker {
     }
     if (match.isEmpty() || usage.isEmpty()) {
       metrics.unpriced(requestModel.isEmpty() ? responseModel : requestModel);
-      account(shardKey).settle(reservedNanos, reservedNanos);
-      return;
+      return -1;
     }
-    long nanos = match.get().price().nanoUsd(usage.get(), PricingMode.ONLINE);
+    long nanos = match.get().price().nanoUsd(usage.get(), mode);
     metrics.spent(match.get().name(), nanos);
-    account(shardKey).settle(reservedNanos, nanos);
+    return nanos;
   }
 
   /** A call that ended without an answer costs nothing: its reservation is given back. */

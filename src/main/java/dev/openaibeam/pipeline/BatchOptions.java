@@ -22,6 +22,7 @@ final class BatchOptions {
         .withMaxWait(Duration.ofMinutes(o.getBatchMaxWaitMinutes()))
         .withMaxRounds(o.getBatchMaxRounds())
         .withFileLimits(o.getBatchMaxRequestsPerFile(), 200L * 1024 * 1024)
-        .withStateDirectory(stateDir(o));
+        .withStateDirectory(stateDir(o))
+        .withPriceTable(dev.openaibeam.cost.PriceTable.bundledWith(o.getPriceFile()));
   }
 }

@@ -10,6 +10,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.openaibeam.emulator.BatchBehaviour;
 import dev.openaibeam.emulator.EmulatorConfig;
 import dev.openaibeam.emulator.OpenAiEmulator;
+import dev.openaibeam.cost.PriceTable;
+import dev.openaibeam.cost.PricingMode;
+import dev.openaibeam.cost.TokenUsage;
+import dev.openaibeam.cost.Usd;
 import dev.openaibeam.pipeline.OpenAiBeamMain;
 import dev.openaibeam.pipeline.OpenAiBeamOptions;
 import java.nio.charset.StandardCharsets;
@@ -140,9 +144,25 @@ class OpenAiBatchTest {
       Path in = dir.resolve("in.jsonl");
       Files.write(in, lines, StandardCharsets.UTF_8);
 
-      assertEquals(0, OpenAiBeamMain.run(options(dir, in, emu, "--batchMaxRequestsPerFile=40")));
+      java.io.PrintStream stdout = System.out;
+      java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+      System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+      try {
+        assertEquals(0, OpenAiBeamMain.run(options(dir, in, emu, "--batchMaxRequestsPerFile=40")));
+      } finally {
+        System.setOut(stdout);
+      }
 
       List<JsonNode> results = lines(dir.resolve("out/results"));
+      // The spend report prices every answer's usage at the batch discount.
+      long batchNanos = 0;
+      for (JsonNode r : results) {
+        batchNanos += PriceTable.bundled().lookup(r.get("request").get("model").asText()).orElseThrow()
+            .price().nanoUsd(TokenUsage.fromResponse(r.get("response")).orElseThrow(), PricingMode.BATCH);
+      }
+      assertTrue(batchNanos > 0);
+      String summary = printed.toString(StandardCharsets.UTF_8);
+      assertTrue(summary.contains("spend          " + Usd.format(batchNanos) + " "), summary);
       List<JsonNode> failures = lines(dir.resolve("out/failures"));
       Map<String, JsonNode> all = byId(results, failures);
       assertEquals(111, results.size());

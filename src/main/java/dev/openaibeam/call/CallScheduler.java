@@ -378,11 +378,12 @@ final class CallScheduler {
       metrics.promptTokensActual.inc(prompt);
       metrics.completionTokens.inc(completion);
       metrics.tokensActual.inc(prompt + completion);
-      if (prompt > 0) {
+      boolean estimated = call.cost > 0; // not estimated when nothing needs it (see OpenAiCallFn)
+      if (prompt > 0 && estimated) {
         metrics.estimateErrorPermille.update((call.promptEstimate - prompt) * 1000 / prompt);
       }
       // The service charges the prompt it counted plus the completion it reserved.
-      if (pacer != null) {
+      if (pacer != null && estimated) {
         pacer.adjustTokens(call.promptEstimate - prompt, now);
       }
     }

@@ -54,6 +54,7 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
   private transient CallMetrics metrics;
   private transient JournalWriter journal;
   private transient SpendTracker spend;
+  private transient boolean needsBody;
 
   OpenAiCallFn(
       CallSettings settings, TupleTag<ApiResponse> responsesTag, TupleTag<ApiFailure> failuresTag) {
@@ -70,6 +71,10 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
     metrics = new CallMetrics();
     journal = settings.journal() == null ? null : new JournalWriter(settings.journal());
     spend = new SpendTracker(settings.cost(), settings.budgetShards());
+    needsBody =
+        settings.budget().getTokensPerMinute() > 0
+            || spend.hasCap()
+            || settings.http().getApiStyle() == dev.openaibeam.http.ApiStyle.AZURE;
     scheduler =
         new CallScheduler(settings, client, metrics, responsesTag, failuresTag, journal, spend);
   }
@@ -93,6 +98,23 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
     ShardPacer pacer = scheduler.pacer(shardKey, pacerState::read);
     spend.load(shardKey, spendState::read);
 
+    if (!needsBody) {
+      // No token budget, no cost cap, no deployment URL: nothing needs the body parsed or its
+      // tokens counted (a third of this stage's CPU at high rates); answers are priced by the
+      // response's model.
+      scheduler.submit(new PendingCall(shardKey, request, "", 0, 0, timestamp, window));
+    } else {
+      parseEstimateAndSubmit(shardKey, request, timestamp, window);
+    }
+    pacerState.write(pacer.snapshot(System.nanoTime(), System.currentTimeMillis()));
+    if (spend.hasCap()) {
+      spendState.write(spend.snapshot(shardKey));
+    }
+    emitSameWindow(out, timestamp, window);
+  }
+
+  private void parseEstimateAndSubmit(
+      String shardKey, ApiRequest request, Instant timestamp, BoundedWindow window) {
     JsonNode body;
     try {
       body = JSON.readTree(request.getBody());
@@ -128,11 +150,6 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
         scheduler.submit(call);
       }
     }
-    pacerState.write(pacer.snapshot(System.nanoTime(), System.currentTimeMillis()));
-    if (spend.hasCap()) {
-      spendState.write(spend.snapshot(shardKey));
-    }
-    emitSameWindow(out, timestamp, window);
   }
 
   /**

@@ -82,9 +82,14 @@ public final class RunSummary {
     s.append(String.format(Locale.ROOT, "api requests   %d (attempts %d, retries %d)%n", requests, attempts, retried));
     s.append(String.format(Locale.ROOT, "429s           %d (requests %d, tokens %d, other %d)%n",
         rateLimited(), rateLimitedRequests, rateLimitedTokens, rateLimitedOther));
-    s.append(String.format(Locale.ROOT, "tokens         %d used (usage), %d reserved by estimate%n",
-        tokensActual, tokensEstimated));
-    if (promptTokensActual > 0) {
+    if (tokensEstimated > 0) {
+      s.append(String.format(Locale.ROOT, "tokens         %d used (usage), %d reserved by estimate%n",
+          tokensActual, tokensEstimated));
+    } else {
+      s.append(String.format(Locale.ROOT, "tokens         %d used (usage; not estimated: no --tpm or --maxCostUsd)%n",
+          tokensActual));
+    }
+    if (promptTokensActual > 0 && promptTokensEstimated > 0) {
       s.append(String.format(Locale.ROOT, "prompt tokens  %d estimated vs %d actual (%+.2f%%)%n",
           promptTokensEstimated, promptTokensActual,
           100.0 * (promptTokensEstimated - promptTokensActual) / promptTokensActual));

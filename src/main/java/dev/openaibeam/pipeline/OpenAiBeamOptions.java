@@ -31,11 +31,12 @@ public interface OpenAiBeamOptions extends PipelineOptions {
 
   void setBaseUrl(String value);
 
+  // Not "endpoint": Beam's AwsOptions (on the classpath for s3://) owns --endpoint, as a URI.
   @Description("Endpoint for lines without their own url")
   @Default.String("/v1/chat/completions")
-  String getEndpoint();
+  String getApiEndpoint();
 
-  void setEndpoint(String value);
+  void setApiEndpoint(String value);
 
   @Description("Requests per minute for all workers together (0 = no limit)")
   @Default.Long(0)

@@ -72,7 +72,7 @@ public final class OpenAiBeamPipeline {
   /** Adds the whole job to {@code p}. */
   public static void build(Pipeline p, OpenAiBeamOptions o) {
     JsonlRequests.Parsed parsed =
-        p.apply("ReadRequests", JsonlRequests.read(o.getInput()).withDefaultEndpoint(o.getEndpoint()));
+        p.apply("ReadRequests", JsonlRequests.read(o.getInput()).withDefaultEndpoint(o.getApiEndpoint()));
     ResultJournal journal = journal(o);
     PCollection<ApiRequest> requests = parsed.getRequests();
     PCollectionList<String> resultLines = PCollectionList.empty(p);

@@ -141,4 +141,15 @@ public interface OpenAiBeamOptions extends PipelineOptions {
   int getOutputShards();
 
   void setOutputShards(int value);
+
+  @Description("Secret Manager secret version holding the API key, projects/P/secrets/S/versions/V "
+      + "(read on the workers with their Google credentials; wins over --apiKeyFile and --apiKeyEnv)")
+  String getApiKeySecret();
+
+  void setApiKeySecret(String value);
+
+  @Description("Secret Manager URL for --apiKeySecret (default https://secretmanager.googleapis.com)")
+  String getSecretManagerUrl();
+
+  void setSecretManagerUrl(String value);
 }

@@ -57,6 +57,12 @@ public final class OpenAiBeamPipeline {
     if (o.getNoApiKey()) {
       return ApiKeySource.none();
     }
+    if (!Strings.isNullOrEmpty(o.getApiKeySecret())) {
+      ApiKeySource secret = ApiKeySource.fromGcpSecret(o.getApiKeySecret());
+      return Strings.isNullOrEmpty(o.getSecretManagerUrl())
+          ? secret
+          : secret.withSecretManagerUrl(o.getSecretManagerUrl());
+    }
     if (!Strings.isNullOrEmpty(o.getApiKeyFile())) {
       return ApiKeySource.fromFile(o.getApiKeyFile());
     }

@@ -22,6 +22,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * token that no one asks for. What this cannot show: that the Dataflow service accepts the job, that
  * workers start, or that gs:// works (see docs/cloud.md).
  */
+@Tag("cloud")
 class DataflowTranslationTest {
   private static final String KEY = "sk-dataflow-never-in-the-job-1618";
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -38,6 +38,7 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the secret's value. The key is fetched when the workers start, not when the pipeline is built,
  * and is in neither the serialized transform nor its display data.
  */
+@Tag("cloud")
 @ExtendWith(TestPipelineExtension.class)
 class GcpSecretKeyTest {
   private static final String KEY = "sk-from-secret-manager-27182";

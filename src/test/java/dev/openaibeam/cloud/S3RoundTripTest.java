@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +38,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * 127.0.0.1, Beam's AWS2 filesystem pointed at it with {@code --endpoint}, and the results read
  * back with the plain AWS SDK.
  */
+@Tag("cloud")
 class S3RoundTripTest {
   private static final String BUCKET = "openai-beam-test";
   private static final String KEY = "sk-s3-test-secret-7311";

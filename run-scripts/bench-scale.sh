@@ -3,7 +3,8 @@
 # slow service, and per-call overhead against an instant one. The emulator runs in its own JVM;
 # the pipeline runs as `run.sh` would run it. Prints a table.
 # Options (environment): ROWS_MEMORY (1000000), ROWS_CONCURRENCY (5000), ROWS_OVERHEAD (100000),
-# RUNNER (the pipeline's default), CASES ("memory concurrency overhead").
+# RUNNER (the pipeline's default), CASES ("memory concurrency overhead"), PROFILE (1: record a
+# Java Flight Recording of each run and print where its CPU went, by stage and by component).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_jar
@@ -31,20 +32,30 @@ run_case() {
   local size; size=$(du -m "$dir/input.jsonl" | cut -f1)
   EMULATOR_JAVA_OPTS="-Xmx2g" EMULATOR_LOG="$dir/emulator.log" start_emulator "${emu_args[@]}"
   set +e
+  local jfr=()
+  [[ "${PROFILE:-0}" == 1 ]] && jfr=(-XX:StartFlightRecording=filename="$dir/profile.jfr",settings=profile)
   OPENAI_API_KEY=sk-bench JAVA_TOOL_OPTIONS="-Xmx$heap" /usr/bin/time -v -o "$dir/time.txt" \
-    java -cp "$JAR" dev.openaibeam.pipeline.OpenAiBeamMain \
+    java "${jfr[@]}" -cp "$JAR" dev.openaibeam.pipeline.OpenAiBeamMain \
       --input="$dir/input.jsonl" --output="$dir/out/results" --failures="$dir/out/failures" \
       --baseUrl="$EMULATOR_URL" "${RUNNER_ARGS[@]}" "${pipe_args[@]}" > "$dir/run.log" 2>&1
   local rc=$?
   set -e
+  local span
+  span=$(emulator_stats | sed -n 's/.*"accepted_span_ms":\([0-9]*\).*/\1/p')
   stop_emulator
-  local rss wall rps inflight answered
+  local rss wall rps inflight answered cpu callrate
   rss=$(awk -F: '/Maximum resident/ {printf "%.0f", $2/1024}' "$dir/time.txt")
   wall=$(awk '/^wall time/ {print $3}' "$dir/run.log")
   rps=$(awk '/^throughput/ {print $2}' "$dir/run.log")
   inflight=$(sed -n 's/.*peak calls in flight \([0-9]*\).*/\1/p' "$dir/run.log")
   answered=$(cat "$dir"/out/results-* "$dir"/out/failures-* 2>/dev/null | wc -l)
-  rows+=("| $name | $n (${size} MB) | -Xmx$heap | ${rss:-?} MB | ${wall:-?} | ${rps:-?} | ${inflight:-?} | $answered | $rc |")
+  cpu=$(awk -F: '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.0f", u+s}' "$dir/time.txt")
+  callrate=$(awk -v n="$n" -v ms="${span:-0}" 'BEGIN {if (ms > 0) printf "%.0f", n * 1000 / ms; else print "?"}')
+  rows+=("| $name | $n (${size} MB) | -Xmx$heap | ${rss:-?} MB | ${cpu:-?} | ${wall:-?} | ${rps:-?} | $callrate | ${inflight:-?} | $answered | $rc |")
+  if [[ -f "$dir/profile.jfr" ]]; then
+    echo "where the CPU of case $name went:"
+    java -cp "$JAR" dev.openaibeam.bench.ProfileSummary "$dir/profile.jfr"
+  fi
 }
 
 for c in $CASES; do
@@ -55,6 +66,8 @@ for c in $CASES; do
   esac
 done
 echo
-echo "| case | rows (input) | heap | peak RSS | wall s | rows/s | peak calls in flight | rows answered | exit |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "rows/s = rows / wall time of the whole run (JVM start included); calls/s in call phase = rows /"
+echo "time from the first to the last call the emulator accepted; CPU s = user + system of the pipeline JVM."
+echo "| case | rows (input) | heap | peak RSS | CPU s | wall s | rows/s | calls/s in call phase | peak calls in flight | rows answered | exit |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"

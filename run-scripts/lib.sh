@@ -19,7 +19,7 @@ start_emulator() {
   java ${EMULATOR_JAVA_OPTS:--Xmx512m} -cp "$JAR" dev.openaibeam.emulator.OpenAiEmulator \
     --port=0 --portFile="$portfile" "$@" > "${EMULATOR_LOG:-/dev/null}" 2>&1 &
   EMULATOR_PID=$!
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 1200); do  # up to 60 s: a loaded machine starts JVMs slowly
     if [[ -s "$portfile" ]]; then break; fi
     if ! kill -0 "$EMULATOR_PID" 2>/dev/null; then echo "openai-beam: emulator did not start" >&2; return 1; fi
     sleep 0.05

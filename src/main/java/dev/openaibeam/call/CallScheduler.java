@@ -5,6 +5,7 @@ import dev.openaibeam.budget.CircuitBreaker;
 import dev.openaibeam.budget.PacerSnapshot;
 import dev.openaibeam.budget.ShardPacer;
 import dev.openaibeam.budget.WorkerThrottle;
+import dev.openaibeam.cost.SpendTracker;
 import dev.openaibeam.http.CallOutcome;
 import dev.openaibeam.http.OpenAiHttpClient;
 import dev.openaibeam.http.RateLimitHeaders;
@@ -77,6 +78,7 @@ final class CallScheduler {
       new PriorityQueue<>((a, b) -> Long.compare(a.readyAtNanos, b.readyAtNanos));
   private final List<Output> outputs = new ArrayList<>();
   private final JournalWriter journal;
+  private final SpendTracker spend;
   private final CircuitBreaker breaker;
   private long breakerGeneration;
   private int inFlight;
@@ -90,8 +92,10 @@ final class CallScheduler {
       CallMetrics metrics,
       TupleTag<ApiResponse> responsesTag,
       TupleTag<ApiFailure> failuresTag,
-      JournalWriter journal) {
+      JournalWriter journal,
+      SpendTracker spend) {
     this.settings = settings;
+    this.spend = spend;
     this.journal = journal;
     this.budgetId = settings.budgetId();
     this.breaker = CircuitBreaker.forBudget(budgetId);
@@ -139,6 +143,28 @@ final class CallScheduler {
         }
         waitForBudget(Math.min(wait, Math.max(nanosToNextRetry(), MIN_WAIT_NANOS)));
       }
+    }
+  }
+
+  /**
+   * Reserves {@code nanoUsd} for {@code call} on its shard's cost account, waiting for the shard's
+   * calls in flight to settle (their real cost is usually below their reservation) while it does
+   * not fit. False when it does not fit even with nothing of the shard in flight: the cap is
+   * reached.
+   */
+  boolean reserveCost(PendingCall call, long nanoUsd) {
+    while (true) {
+      pump();
+      if (spend.tryReserve(call.shardKey, nanoUsd)) {
+        call.reservedNanoUsd = nanoUsd;
+        return true;
+      }
+      if (spend.capped(call.shardKey) || spend.reservedNanos(call.shardKey) == 0) {
+        return false;
+      }
+      PendingCall due = dueRetry();
+      awaitCompletion(
+          due != null ? Math.max(budgetWait(due), MIN_WAIT_NANOS) : nanosToNextRetry());
     }
   }
 
@@ -364,6 +390,8 @@ final class CallScheduler {
     metrics.latencyMs.update(latencyMs);
     metrics.succeeded.inc();
     LocalProgress.SUCCEEDED.incrementAndGet();
+    spend.settle(call.shardKey, call.model, outcome.json(), call.reservedNanoUsd);
+    call.reservedNanoUsd = 0;
     String body = outcome.body() == null ? "" : outcome.body();
     ApiResponse response = ApiResponse.of(call.request, body, call.attempts, latencyMs);
     if (journal != null) {
@@ -373,6 +401,8 @@ final class CallScheduler {
   }
 
   private void fail(PendingCall call, ApiError error) {
+    spend.release(call.shardKey, call.reservedNanoUsd);
+    call.reservedNanoUsd = 0;
     metrics.failed.inc();
     LocalProgress.FAILED.incrementAndGet();
     outputs.add(

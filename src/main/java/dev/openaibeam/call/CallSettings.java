@@ -1,6 +1,7 @@
 package dev.openaibeam.call;
 
 import dev.openaibeam.budget.RateBudget;
+import dev.openaibeam.cost.CostSettings;
 import dev.openaibeam.http.ApiKeySource;
 import dev.openaibeam.http.HttpSettings;
 import dev.openaibeam.http.RetryPolicy;
@@ -22,7 +23,8 @@ record CallSettings(
     int maxInFlight,
     TokenEstimator tokenEstimator,
     boolean stopOnHopelessErrors,
-    @Nullable ResultJournal journal)
+    @Nullable ResultJournal journal,
+    CostSettings cost)
     implements Serializable {
 
   static CallSettings defaults() {
@@ -36,57 +38,63 @@ record CallSettings(
         1024,
         TokenEstimator.create(),
         true,
-        null);
+        null,
+        CostSettings.defaults());
   }
 
   CallSettings withHttp(HttpSettings v) {
     return new CallSettings(v, keySource, retryPolicy, budget, budgetShards, modelGroup,
-        maxInFlight, tokenEstimator, stopOnHopelessErrors, journal);
+        maxInFlight, tokenEstimator, stopOnHopelessErrors, journal, cost);
   }
 
   CallSettings withKeySource(ApiKeySource v) {
     return new CallSettings(http, v, retryPolicy, budget, budgetShards, modelGroup, maxInFlight,
-        tokenEstimator, stopOnHopelessErrors, journal);
+        tokenEstimator, stopOnHopelessErrors, journal, cost);
   }
 
   CallSettings withRetryPolicy(RetryPolicy v) {
     return new CallSettings(http, keySource, v, budget, budgetShards, modelGroup, maxInFlight,
-        tokenEstimator, stopOnHopelessErrors, journal);
+        tokenEstimator, stopOnHopelessErrors, journal, cost);
   }
 
   CallSettings withBudget(RateBudget v) {
     return new CallSettings(http, keySource, retryPolicy, v, budgetShards, modelGroup,
-        maxInFlight, tokenEstimator, stopOnHopelessErrors, journal);
+        maxInFlight, tokenEstimator, stopOnHopelessErrors, journal, cost);
   }
 
   CallSettings withBudgetShards(int v) {
     return new CallSettings(http, keySource, retryPolicy, budget, v, modelGroup, maxInFlight,
-        tokenEstimator, stopOnHopelessErrors, journal);
+        tokenEstimator, stopOnHopelessErrors, journal, cost);
   }
 
   CallSettings withModelGroup(String v) {
     return new CallSettings(http, keySource, retryPolicy, budget, budgetShards, v, maxInFlight,
-        tokenEstimator, stopOnHopelessErrors, journal);
+        tokenEstimator, stopOnHopelessErrors, journal, cost);
   }
 
   CallSettings withMaxInFlight(int v) {
     return new CallSettings(http, keySource, retryPolicy, budget, budgetShards, modelGroup, v,
-        tokenEstimator, stopOnHopelessErrors, journal);
+        tokenEstimator, stopOnHopelessErrors, journal, cost);
   }
 
   CallSettings withTokenEstimator(TokenEstimator v) {
     return new CallSettings(http, keySource, retryPolicy, budget, budgetShards, modelGroup,
-        maxInFlight, v, stopOnHopelessErrors, journal);
+        maxInFlight, v, stopOnHopelessErrors, journal, cost);
   }
 
   CallSettings withStopOnHopelessErrors(boolean v) {
     return new CallSettings(http, keySource, retryPolicy, budget, budgetShards, modelGroup,
-        maxInFlight, tokenEstimator, v, journal);
+        maxInFlight, tokenEstimator, v, journal, cost);
   }
 
   CallSettings withJournal(@Nullable ResultJournal v) {
     return new CallSettings(http, keySource, retryPolicy, budget, budgetShards, modelGroup,
-        maxInFlight, tokenEstimator, stopOnHopelessErrors, v);
+        maxInFlight, tokenEstimator, stopOnHopelessErrors, v, cost);
+  }
+
+  CallSettings withCost(CostSettings v) {
+    return new CallSettings(http, keySource, retryPolicy, budget, budgetShards, modelGroup,
+        maxInFlight, tokenEstimator, stopOnHopelessErrors, journal, v);
   }
 
   /** The budget these calls draw from: where they go, who pays, which model group. */

@@ -2,6 +2,7 @@ package dev.openaibeam.call;
 
 import com.google.common.base.Preconditions;
 import dev.openaibeam.budget.BudgetKeys;
+import dev.openaibeam.cost.PriceTable;
 import dev.openaibeam.http.ApiKeySource;
 import dev.openaibeam.http.ApiStyle;
 import dev.openaibeam.http.HttpSettings;
@@ -190,6 +191,27 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, OpenAi
     return new OpenAiCall(settings.withJournal(journal));
   }
 
+  /**
+   * Prices answers with this table (default: the bundled {@link PriceTable#bundled()}); the
+   * spend is published as the {@code openai:cost_nano_usd} counters.
+   */
+  public OpenAiCall withPriceTable(PriceTable prices) {
+    return new OpenAiCall(settings.withCost(settings.cost().withPrices(prices)));
+  }
+
+  /**
+   * Stops sending before the answers' cost (from their usage, at the price table's prices) could
+   * exceed {@code usd}, for all workers together (0 = no cap). Each call reserves its worst case
+   * (prompt + n x max completion tokens) while in flight; the cap is split over the budget shards
+   * and kept in Beam state like the rate budget. Rows held back are neither answered nor failed
+   * (counter {@code openai:rows_not_sent_cost_cap}); with a result journal they stay resumable.
+   * Requests of a model without a price fail with {@code unpriced_model} under a cap.
+   */
+  public OpenAiCall withMaxCostUsd(double usd) {
+    Preconditions.checkArgument(usd >= 0, "maxCostUsd must be >= 0");
+    return new OpenAiCall(settings.withCost(settings.cost().withMaxCostUsd(usd)));
+  }
+
   CallSettings settings() {
     return settings;
   }
@@ -243,7 +265,10 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, OpenAi
         .add(DisplayData.item("budgetShards", s.budgetShards()))
         .add(DisplayData.item("maxAttempts", s.retryPolicy().getMaxAttempts()))
         .add(DisplayData.item("maxInFlight", s.maxInFlight()))
-        .add(DisplayData.item("requestTimeout", s.http().getRequestTimeout().toString()));
+        .add(DisplayData.item("requestTimeout", s.http().getRequestTimeout().toString()))
+        .add(DisplayData.item("pricedModels", s.cost().prices().prices().size())
+            .withLabel("Models in the price table"))
+        .add(DisplayData.item("maxCostUsd", s.cost().maxCostUsd()).withLabel("Cost cap (USD, 0 = none)"));
   }
 
   /** Keys each request by its budget shard; the shard comes from the id, so it is stable. */

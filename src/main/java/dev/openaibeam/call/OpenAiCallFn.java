@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.openaibeam.budget.PacerSnapshot;
 import dev.openaibeam.budget.ShardPacer;
+import dev.openaibeam.cost.SpendSnapshot;
+import dev.openaibeam.cost.SpendTracker;
 import dev.openaibeam.http.OpenAiHttpClient;
 import dev.openaibeam.tokens.TokenEstimate;
 import java.io.IOException;
 import java.util.Iterator;
+import java.util.Optional;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
@@ -41,10 +44,16 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
   private final StateSpec<ValueState<PacerSnapshot>> pacerSpec =
       StateSpecs.value(PacerSnapshot.Coder.of());
 
+  // The shard's dollar account under --maxCostUsd, kept like the pacer so it follows the key.
+  @StateId("spend")
+  private final StateSpec<ValueState<SpendSnapshot>> spendSpec =
+      StateSpecs.value(SpendSnapshot.Coder.of());
+
   private transient OpenAiHttpClient client;
   private transient CallScheduler scheduler;
   private transient CallMetrics metrics;
   private transient JournalWriter journal;
+  private transient SpendTracker spend;
 
   OpenAiCallFn(
       CallSettings settings, TupleTag<ApiResponse> responsesTag, TupleTag<ApiFailure> failuresTag) {
@@ -57,15 +66,18 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
   public void setup() {
     // The key is read here, on the worker, and lives only in this client.
     String key = settings.keySource().resolve();
-    client = OpenAiHttpClient.create(settings.http(), key);
+    client = OpenAiHttpClient.create(settings.http(), key, settings.maxInFlight());
     metrics = new CallMetrics();
     journal = settings.journal() == null ? null : new JournalWriter(settings.journal());
-    scheduler = new CallScheduler(settings, client, metrics, responsesTag, failuresTag, journal);
+    spend = new SpendTracker(settings.cost(), settings.budgetShards());
+    scheduler =
+        new CallScheduler(settings, client, metrics, responsesTag, failuresTag, journal, spend);
   }
 
   @StartBundle
   public void startBundle() {
     scheduler.startBundle();
+    spend.startBundle();
   }
 
   @ProcessElement
@@ -74,10 +86,12 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
       @Timestamp Instant timestamp,
       BoundedWindow window,
       @StateId("pacer") ValueState<PacerSnapshot> pacerState,
+      @StateId("spend") ValueState<SpendSnapshot> spendState,
       MultiOutputReceiver out) {
     String shardKey = element.getKey();
     ApiRequest request = element.getValue();
     ShardPacer pacer = scheduler.pacer(shardKey, pacerState::read);
+    spend.load(shardKey, spendState::read);
 
     JsonNode body;
     try {
@@ -108,12 +122,43 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
                     + estimate.completionTokens() + "), more than the whole budget of " + tpm
                     + " tokens per minute; it can never be sent",
                 null));
+      } else if (spend.hasCap()) {
+        submitWithinCap(call, estimate);
       } else {
         scheduler.submit(call);
       }
     }
     pacerState.write(pacer.snapshot(System.nanoTime(), System.currentTimeMillis()));
+    if (spend.hasCap()) {
+      spendState.write(spend.snapshot(shardKey));
+    }
     emitSameWindow(out, timestamp, window);
+  }
+
+  /**
+   * Under a cost cap: reserve the call's worst case, then send it. A row that does not fit is
+   * neither sent nor failed: it has no answer in the journal, so a run with resume sends it.
+   */
+  private void submitWithinCap(PendingCall call, TokenEstimate estimate) {
+    Optional<Long> worstCase = spend.reservationFor(call.model, estimate);
+    if (worstCase.isEmpty()) {
+      scheduler.rejectBeforeSending(
+          call,
+          ApiError.of(
+              null,
+              "invalid_input",
+              "unpriced_model",
+              "model '" + call.model + "' has no price, so a call could break the cost cap; add it"
+                  + " to the price file (--priceFile) or run without --maxCostUsd",
+              null));
+    } else if (spend.capped(call.shardKey)) {
+      spend.notSent();
+    } else if (scheduler.reserveCost(call, worstCase.get())) {
+      scheduler.submit(call);
+    } else {
+      spend.stop(call.shardKey);
+      spend.notSent();
+    }
   }
 
   @FinishBundle

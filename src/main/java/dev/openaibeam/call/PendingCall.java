@@ -18,6 +18,8 @@ final class PendingCall {
   int attempts;
   long readyAtNanos;
   long sentAtNanos;
+  /** Dollars (nano-USD) reserved for this call under a cost cap until its final answer. */
+  long reservedNanoUsd;
 
   PendingCall(
       String shardKey,

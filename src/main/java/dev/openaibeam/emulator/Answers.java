@@ -58,7 +58,8 @@ final class Answers {
         for (int i = 0; i < n; i++) {
           ObjectNode c = choices.addObject();
           c.put("index", i);
-          c.putObject("message").put("role", "assistant").put("content", echo);
+          String structured = StructuredAnswers.content(body, digest, echo);
+          c.putObject("message").put("role", "assistant").put("content", structured != null ? structured : echo);
           c.put("finish_reason", "stop");
         }
         usage(out, t.promptTokens(), n * perChoice, false);

@@ -27,6 +27,7 @@ public final class EmulatorConfig {
   final Map<String, Limits> keyLimits;
   final long hangMillis;
   final long latencySeed;
+  final BatchBehaviour batch;
 
   private EmulatorConfig(Builder b) {
     this.port = b.port;
@@ -39,6 +40,7 @@ public final class EmulatorConfig {
     this.keyLimits = Map.copyOf(b.keyLimits);
     this.hangMillis = b.hangMillis;
     this.latencySeed = b.latencySeed;
+    this.batch = b.batch;
   }
 
   public static Builder builder() {
@@ -57,7 +59,10 @@ public final class EmulatorConfig {
 
   /**
    * Parses {@code --port --rpm --tpm --window --latencyMs --latencyJitterMs --fault500 --fault503
-   * --faultReset --faultHang --faultTruncated --seed --keys=a,b --quotaKeys=c --hangMs}.
+   * --faultReset --faultHang --faultTruncated --seed --keys=a,b --quotaKeys=c --hangMs}, and for the
+   * Batch API {@code --batchValidatingMs --batchInProgressMs --batchFinalizingMs
+   * --batchLineFailureRate --batchExpireAfterLines --batchCancelAfterLines --batchOmitUnfinished
+   * --batchTokenLimit --batchSeed} (see {@link BatchBehaviour#with}).
    */
   public static EmulatorConfig fromArgs(String[] args) {
     Builder b = builder();
@@ -87,6 +92,15 @@ public final class EmulatorConfig {
         case "quotaKeys": b.quotaExhaustedKeys(v.isEmpty() ? Set.of() : Set.of(v.split(","))); break;
         case "hangMs": b.hangMillis(Long.parseLong(v)); break;
         case "portFile": break;
+        case "batchValidatingMs": b.batch = b.batch.with("validatingMs", v); break;
+        case "batchInProgressMs": b.batch = b.batch.with("inProgressMs", v); break;
+        case "batchFinalizingMs": b.batch = b.batch.with("finalizingMs", v); break;
+        case "batchLineFailureRate": b.batch = b.batch.with("lineFailureRate", v); break;
+        case "batchExpireAfterLines": b.batch = b.batch.with("expireAfterLines", v); break;
+        case "batchCancelAfterLines": b.batch = b.batch.with("cancelAfterLines", v); break;
+        case "batchOmitUnfinished": b.batch = b.batch.with("omitUnfinished", v); break;
+        case "batchTokenLimit": b.batch = b.batch.with("tokenLimit", v); break;
+        case "batchSeed": b.batch = b.batch.with("seed", v); break;
         default: throw new IllegalArgumentException("unknown emulator option --" + k);
       }
     }
@@ -109,6 +123,7 @@ public final class EmulatorConfig {
     private final Map<String, Limits> keyLimits = new HashMap<>();
     private long hangMillis = 120_000;
     private long latencySeed = 1;
+    private BatchBehaviour batch = BatchBehaviour.defaults();
 
     public Builder port(int p) {
       port = p;
@@ -162,6 +177,12 @@ public final class EmulatorConfig {
 
     public Builder hangMillis(long ms) {
       hangMillis = ms;
+      return this;
+    }
+
+    /** How the Files and Batches endpoints behave (timing, per-line failures, expiry). */
+    public Builder batch(BatchBehaviour b) {
+      batch = b;
       return this;
     }
 

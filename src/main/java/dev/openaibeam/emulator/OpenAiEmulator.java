@@ -55,6 +55,7 @@ public final class OpenAiEmulator implements AutoCloseable {
   private final Random random;
   private volatile boolean closed;
   private volatile FaultPlan faults;
+  private final BatchService batches;
 
   // Counters.
   private final AtomicLong received = new AtomicLong();
@@ -81,6 +82,7 @@ public final class OpenAiEmulator implements AutoCloseable {
     this.config = config;
     this.faults = config.faults;
     this.random = new Random(config.latencySeed);
+    this.batches = new BatchService(config.batch);
     this.server = new ServerSocket(config.port, 4096, InetAddress.getLoopbackAddress());
     this.connections =
         Executors.newCachedThreadPool(
@@ -157,6 +159,7 @@ public final class OpenAiEmulator implements AutoCloseable {
     firstAccepted = 0;
     lastAccepted = 0;
     maxInWindow = 0;
+    batches.resetStats();
     buckets.clear();
     seen.clear();
     succeeded.clear();
@@ -184,7 +187,24 @@ public final class OpenAiEmulator implements AutoCloseable {
       }
     }
     connections.shutdownNow();
+    batches.close();
   }
+
+  /** Counters of the Files and Batches endpoints (uploads, batches created, lines answered). */
+  public BatchStats batchStats() {
+    BatchService.Stats s = batches.stats();
+    return new BatchStats(s.httpCalls(), s.filesUploaded(), s.batchesCreated(),
+        s.batchesCancelled(), s.linesAnswered(), s.lineFailures());
+  }
+
+  /** Changes how batches behave from now on (batches already past a step keep their timing). */
+  public void setBatchBehaviour(BatchBehaviour behaviour) {
+    batches.setBehaviour(behaviour);
+  }
+
+  /** What the Batch API endpoints have done since the start or the last reset. */
+  public record BatchStats(long httpCalls, long filesUploaded, long batchesCreated,
+      long cancelRequests, long linesAnswered, long lineFailures) {}
 
   private void acceptLoop() {
     while (!closed) {
@@ -230,7 +250,12 @@ public final class OpenAiEmulator implements AutoCloseable {
         resetStats();
         return respond(out, 200, "{\"reset\":true}", new StringBuilder());
       }
-      return respond(out, 200, stats().toJson(), new StringBuilder());
+      if (req.path.equals("/emulator/batch")) {
+        return respond(out, 200, batchControl(req.query), new StringBuilder());
+      }
+      String json = stats().toJson();
+      return respond(out, 200, json.substring(0, json.length() - 1) + ",\"batch\":"
+          + batches.stats().toJson() + "}", new StringBuilder());
     }
     received.incrementAndGet();
     StringBuilder headers = new StringBuilder(256);
@@ -259,6 +284,10 @@ public final class OpenAiEmulator implements AutoCloseable {
       return respond(out, 401, error("Incorrect API key provided: " + mask(key)
           + ". You can find your API key at https://platform.openai.com/account/api-keys.",
           "invalid_request_error", "invalid_api_key"), headers);
+    }
+    if (!azure && BatchService.handles(path)) {
+      BatchService.Reply r = batches.handle(req);
+      return respond(out, r.status(), r.body(), headers);
     }
     if (endpoint == null || !ENDPOINTS.contains(endpoint)) {
       badRequests.incrementAndGet();
@@ -371,6 +400,25 @@ public final class OpenAiEmulator implements AutoCloseable {
     }
     succeeded.add(seenKey);
     return respond(out, 200, answer, headers);
+  }
+
+  /** {@code /emulator/batch?inProgressMs=100&lineFailureRate=0.1}: changes, then shows, the batch behaviour. */
+  private String batchControl(String query) {
+    try {
+      BatchBehaviour b = batches.behaviour();
+      if (query != null) {
+        for (String kv : query.split("&")) {
+          int eq = kv.indexOf('=');
+          if (eq > 0) {
+            b = b.with(kv.substring(0, eq), java.net.URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+          }
+        }
+      }
+      batches.setBehaviour(b);
+      return b.toString();
+    } catch (IllegalArgumentException e) {
+      return error(e.getMessage(), "invalid_request_error", null);
+    }
   }
 
   private synchronized void recordAccepted(long charge) {

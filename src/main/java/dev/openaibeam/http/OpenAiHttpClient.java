@@ -1,110 +1,193 @@
 package dev.openaibeam.http;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
+import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
+import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClientBuilder;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.config.Http1Config;
+import org.apache.hc.core5.http2.HttpVersionPolicy;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.util.Timeout;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Sends API calls with one {@link HttpClient}: asynchronous, so thousands can be in flight without
- * a thread each. It never retries (the caller is the one retry layer) and never fails a future:
- * every answer, transport errors included, comes back as a classified {@link CallOutcome}.
+ * Sends API calls over one non-blocking HTTP client (Apache HttpClient 5 async: an I/O reactor
+ * thread or two and pooled keep-alive connections), so thousands of calls can be in flight without
+ * a thread each. It never retries and never follows redirects (the caller is the one retry layer),
+ * and never fails a future: every answer, transport errors included, comes back as a classified
+ * {@link CallOutcome}.
+ *
+ * <p>Why not {@code java.net.http}: on this project's 2-core benchmark machine the JDK client spent
+ * about three times the CPU per call of this one (measured with the same load loop against the
+ * emulator), which capped a worker near 2,000 calls per second.
  */
 public final class OpenAiHttpClient implements AutoCloseable {
-  private static final AtomicInteger THREADS = new AtomicInteger();
+  private static final ContentType JSON = ContentType.APPLICATION_JSON;
 
   private final HttpSettings settings;
   private final @Nullable String apiKey;
-  private final ExecutorService executor;
-  private HttpClient client;
+  private final CloseableHttpAsyncClient client;
 
-  private OpenAiHttpClient(HttpSettings settings, @Nullable String apiKey) {
+  private OpenAiHttpClient(HttpSettings settings, @Nullable String apiKey, int maxConnections) {
     this.settings = settings;
     this.apiKey = apiKey == null || apiKey.isEmpty() ? null : apiKey;
-    ThreadFactory threads =
-        r -> {
-          Thread t = new Thread(r, "openai-http-" + THREADS.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        };
-    // A small fixed pool: the client only runs completions on it, and a cached pool under
-    // thousands of calls per second creates and kills threads all the time.
-    this.executor = Executors.newFixedThreadPool(
-        Math.max(2, Runtime.getRuntime().availableProcessors()), threads);
-    boolean tls = settings.getBaseUrl().startsWith("https://");
-    this.client =
-        HttpClient.newBuilder()
-            // No h2c upgrade on plain http (local servers); HTTP/2 multiplexing over TLS.
-            .version(tls ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
-            .connectTimeout(settings.getConnectTimeout())
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .executor(executor)
-            .build();
+    Timeout requestTimeout = Timeout.of(settings.getRequestTimeout());
+    HttpAsyncClientBuilder builder =
+        HttpAsyncClients.custom()
+            .setConnectionManager(
+                PoolingAsyncClientConnectionManagerBuilder.create()
+                    .setMaxConnTotal(maxConnections)
+                    .setMaxConnPerRoute(maxConnections)
+                    .setDefaultConnectionConfig(
+                        ConnectionConfig.custom()
+                            .setConnectTimeout(Timeout.of(settings.getConnectTimeout()))
+                            .setSocketTimeout(requestTimeout)
+                            .build())
+                    .build())
+            .setIOReactorConfig(
+                IOReactorConfig.custom()
+                    .setIoThreadCount(Math.min(2, Runtime.getRuntime().availableProcessors()))
+                    .setTcpNoDelay(true)
+                    .build())
+            .setDefaultRequestConfig(
+                RequestConfig.custom()
+                    .setResponseTimeout(requestTimeout)
+                    .setConnectionRequestTimeout(Timeout.DISABLED) // waits for a slot are ours
+                    .build())
+            // HTTP/1.1 keep-alive everywhere, as the official SDKs and the cookbook do; predictable
+            // with any OpenAI-compatible server and proxy.
+            .setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1)
+            .setHttp1Config(Http1Config.DEFAULT)
+            .disableAutomaticRetries()
+            .disableRedirectHandling()
+            .disableCookieManagement()
+            .disableAuthCaching()
+            .setThreadFactory(
+                r -> {
+                  Thread t = new Thread(r, "openai-http-io");
+                  t.setDaemon(true);
+                  return t;
+                })
+            ;
+    if (proxyConfigured()) {
+      builder.useSystemProperties(); // consults the ProxySelector on every call: only when needed
+    }
+    this.client = builder.build();
+    client.start();
   }
 
-  public static OpenAiHttpClient create(HttpSettings settings, @Nullable String apiKey) {
-    return new OpenAiHttpClient(settings, apiKey);
+  private static boolean proxyConfigured() {
+    for (String p : new String[] {"https.proxyHost", "http.proxyHost", "socksProxyHost"}) {
+      if (System.getProperty(p) != null) {
+        return true;
+      }
+    }
+    return Boolean.getBoolean("java.net.useSystemProxies");
+  }
+
+  /**
+   * A client for {@code settings} holding at most {@code maxConnections} connections (one per call
+   * in flight).
+   */
+  public static OpenAiHttpClient create(
+      HttpSettings settings, @Nullable String apiKey, int maxConnections) {
+    return new OpenAiHttpClient(settings, apiKey, Math.max(1, maxConnections));
   }
 
   public CompletableFuture<CallOutcome> send(String endpoint, String model, String body) {
     long start = System.nanoTime();
-    HttpRequest request;
+    SimpleHttpRequest request;
     try {
       request = request(settings.uriFor(endpoint, model), body);
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(
           ResponseClassifier.transport(e, System.nanoTime() - start, apiKey));
     }
-    return client
-        .sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
-        .handle(
-            (response, error) -> {
-              long latency = System.nanoTime() - start;
-              if (error != null) {
-                return ResponseClassifier.transport(error, latency, apiKey);
+    CompletableFuture<CallOutcome> outcome = new CompletableFuture<>();
+    Future<SimpleHttpResponse> call =
+        client.execute(
+            request,
+            new FutureCallback<SimpleHttpResponse>() {
+              @Override
+              public void completed(SimpleHttpResponse response) {
+                outcome.complete(classify(response, System.nanoTime() - start));
               }
-              return ResponseClassifier.classify(
-                  response.statusCode(),
-                  name -> response.headers().firstValue(name).orElse(null),
-                  response.body(),
-                  latency,
-                  RateLimitHeaders.parse(response.headers()),
-                  apiKey);
+
+              @Override
+              public void failed(Exception e) {
+                outcome.complete(ResponseClassifier.transport(e, System.nanoTime() - start, apiKey));
+              }
+
+              @Override
+              public void cancelled() {
+                outcome.complete(
+                    ResponseClassifier.transport(
+                        new CancellationException("call cancelled"), System.nanoTime() - start, apiKey));
+              }
+            });
+    // The socket timeout ends a silent connection; this ends one that trickles forever.
+    long timeoutMs = settings.getRequestTimeout().toMillis();
+    return outcome
+        .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .handle(
+            (o, e) -> {
+              if (o != null) {
+                return o;
+              }
+              call.cancel(true);
+              return ResponseClassifier.transport(e, System.nanoTime() - start, apiKey);
             });
   }
 
-  private HttpRequest request(URI uri, String body) {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(uri)
-            .timeout(settings.getRequestTimeout())
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+  private CallOutcome classify(SimpleHttpResponse response, long latencyNanos) {
+    byte[] bytes = response.getBodyBytes();
+    String body = bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+    java.util.function.Function<String, String> header =
+        name -> {
+          Header h = response.getFirstHeader(name);
+          return h == null ? null : h.getValue();
+        };
+    return ResponseClassifier.classify(
+        response.getCode(), header, body, latencyNanos, RateLimitHeaders.parse(header), apiKey);
+  }
+
+  private SimpleHttpRequest request(URI uri, String body) {
+    SimpleRequestBuilder b = SimpleRequestBuilder.post(uri).setBody(body, JSON);
     if (apiKey != null) {
       if (settings.getApiStyle() == ApiStyle.AZURE) {
-        b.header("api-key", apiKey);
+        b.setHeader("api-key", apiKey);
       } else {
-        b.header("Authorization", "Bearer " + apiKey);
+        b.setHeader(HttpHeaders.AUTHORIZATION, "Bearer " + apiKey);
       }
     }
     for (Map.Entry<String, String> h : settings.getHeaders().entrySet()) {
-      b.header(h.getKey(), h.getValue());
+      b.setHeader(h.getKey(), h.getValue());
     }
     return b.build();
   }
 
-  /** Java 17's HttpClient has no close(): drop it and stop our executor. */
+  /** Closes every connection; calls still in flight complete as transport failures. */
   @Override
   public void close() {
-    client = null;
-    executor.shutdownNow();
+    // Graceful: an immediate close races the I/O reactor's own loop (it logs a spurious error).
+    client.close(CloseMode.GRACEFUL);
   }
 
   @Override

@@ -60,7 +60,8 @@ public final class RateLimitHeaders {
         });
   }
 
-  private static RateLimitHeaders parse(Function<String, String> header) {
+  /** From a header lookup (first value by case-insensitive name, null when absent). */
+  public static RateLimitHeaders parse(Function<String, String> header) {
     return new RateLimitHeaders(
         positive(header.apply("x-ratelimit-limit-requests")),
         positive(header.apply("x-ratelimit-limit-tokens")),

@@ -107,11 +107,15 @@ public final class ResponseClassifier {
         && cause.getCause() != null) {
       cause = cause.getCause();
     }
-    boolean timeout = cause instanceof HttpTimeoutException;
+    // java.net.http's and the socket's timeouts, and our own deadline on the whole call.
+    boolean timeout =
+        cause instanceof HttpTimeoutException
+            || cause instanceof java.io.InterruptedIOException
+            || cause instanceof java.util.concurrent.TimeoutException;
     String type = timeout ? "timeout" : "connection_error";
     String what = cause == null ? "unknown error" : cause.getClass().getSimpleName()
         + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
-    if (!timeout && !(cause instanceof IOException)) {
+    if (!timeout && !(cause instanceof IOException) && !(cause instanceof java.util.concurrent.CancellationException)) {
       type = "client_error";
     }
     ApiError e = ApiError.of(null, type, null, scrub(what, apiKey), null);

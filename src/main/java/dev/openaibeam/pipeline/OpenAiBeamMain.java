@@ -1,6 +1,7 @@
 package dev.openaibeam.pipeline;
 
 import dev.openaibeam.call.HopelessApiException;
+import dev.openaibeam.cost.SpendReport;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -9,7 +10,8 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 /**
  * Command line entry: {@code --input=... --output=... --failures=... [--rpm --tpm ...]}. Exits 0
  * when the run completed (failed rows are in the failures sink), 2 when a hopeless error (bad key,
- * no quota) stopped it, 1 on any other failure.
+ * no quota) stopped it, 3 when the cost cap ({@code --maxCostUsd}) held rows back (resumable), 1 on
+ * any other failure. {@code --estimateOnly} prints the estimate and exits 0 without calling.
  */
 public final class OpenAiBeamMain {
   private OpenAiBeamMain() {}
@@ -45,6 +47,9 @@ public final class OpenAiBeamMain {
 
   public static int run(OpenAiBeamOptions options) {
     FileSystems.setDefaultPipelineOptions(options);
+    if (options.getEstimateOnly()) {
+      return CostEstimateRun.run(options);
+    }
     if (!options.getResume()) {
       try {
         Resume.clear(OpenAiBeamPipeline.journal(options).glob());
@@ -67,6 +72,10 @@ public final class OpenAiBeamMain {
       System.out.print(summary.format());
       System.out.printf(java.util.Locale.ROOT, "throughput     %.0f rows/s; peak calls in flight %d (this JVM)%n",
           summary.rows() / seconds, dev.openaibeam.call.LocalProgress.peakInFlight());
+      if (state == PipelineResult.State.DONE && summary.spend.rowsNotSent() > 0) {
+        System.err.println("openai-beam: " + summary.spend.capMessage(options.getMaxCostUsd()));
+        return SpendReport.EXIT_COST_CAP;
+      }
       return state == PipelineResult.State.DONE ? 0 : 1;
     } catch (RuntimeException e) {
       HopelessApiException hopeless = findHopeless(e);

@@ -130,7 +130,7 @@ public interface OpenAiBeamOptions extends PipelineOptions {
 
   void setJournal(String value);
 
-  @Description("Seconds between progress lines on stderr during local runs")
+  @Description("Seconds between progress lines on stderr during local runs (0 = none)")
   @Default.Integer(10)
   int getProgressSeconds();
 
@@ -141,6 +141,86 @@ public interface OpenAiBeamOptions extends PipelineOptions {
   int getOutputShards();
 
   void setOutputShards(int value);
+
+  @Description("online (calls within the rate limits), batch (the Batch API: half price, answers within "
+      + "the completion window), or auto (batch when --maxLatencyHours >= 24 and the input has at "
+      + "least --autoBatchMinRows rows, else online)")
+  @Default.String("online")
+  String getMode();
+
+  void setMode(String value);
+
+  @Description("Completion window of the batches (Batch API mode)")
+  @Default.String("24h")
+  String getBatchCompletionWindow();
+
+  void setBatchCompletionWindow(String value);
+
+  @Description("Longest wait between two polls of a batch, in seconds (polls start faster and back off)")
+  @Default.Double(60)
+  double getBatchPollSeconds();
+
+  void setBatchPollSeconds(double value);
+
+  @Description("Minutes to wait for a chunk's batches before the run stops (rerun to re-attach)")
+  @Default.Long(26 * 60)
+  long getBatchMaxWaitMinutes();
+
+  void setBatchMaxWaitMinutes(long value);
+
+  @Description("Directory of the batch state (default: the --output prefix + '.batches')")
+  String getBatchStateDir();
+
+  void setBatchStateDir(String value);
+
+  @Description("Batches per chunk at most: the first plus resubmissions of what expired")
+  @Default.Integer(3)
+  int getBatchMaxRounds();
+
+  void setBatchMaxRounds(int value);
+
+  @Description("Requests per batch input file at most (the service's limit is 50,000)")
+  @Default.Integer(50_000)
+  int getBatchMaxRequestsPerFile();
+
+  void setBatchMaxRequestsPerFile(int value);
+
+  @Description("--mode=auto: rows from which the Batch API is used")
+  @Default.Long(10_000)
+  long getAutoBatchMinRows();
+
+  void setAutoBatchMinRows(long value);
+
+  @Description("--mode=auto: hours the caller accepts to wait for answers (batch needs >= 24)")
+  @Default.Double(1)
+  double getMaxLatencyHours();
+
+  void setMaxLatencyHours(double value);
+
+  @Description("Price file (JSON, any Beam filesystem) added over the bundled prices; see docs/cost.md")
+  String getPriceFile();
+
+  void setPriceFile(String value);
+
+  @Description("Read the input, print the estimated tokens and dollars per model, and exit without calling")
+  @Default.Boolean(false)
+  boolean getEstimateOnly();
+
+  void setEstimateOnly(boolean value);
+
+  @Description("Stop sending before the spend of this run could exceed this many US dollars (0 = no cap);"
+      + " unsent rows stay resumable; exit code 3")
+  @Default.Double(0)
+  double getMaxCostUsd();
+
+  void setMaxCostUsd(double value);
+
+  @Description("For --estimateOnly: completion tokens each answer choice is expected to use (capped by its"
+      + " max); 0 = assume the full max (an upper bound)")
+  @Default.Integer(0)
+  int getExpectedOutputTokens();
+
+  void setExpectedOutputTokens(int value);
 
   @Description("Secret Manager secret version holding the API key, projects/P/secrets/S/versions/V "
       + "(read on the workers with their Google credentials; wins over --apiKeyFile and --apiKeyEnv)")

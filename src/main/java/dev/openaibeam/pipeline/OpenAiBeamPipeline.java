@@ -1,11 +1,13 @@
 package dev.openaibeam.pipeline;
 
 import com.google.common.base.Strings;
+import dev.openaibeam.batch.ModeChoice;
 import dev.openaibeam.call.ApiFailure;
 import dev.openaibeam.call.ApiRequest;
 import dev.openaibeam.call.ResultJournal;
 import dev.openaibeam.call.ApiResponse;
 import dev.openaibeam.call.OpenAiCall;
+import dev.openaibeam.cost.PriceTable;
 import dev.openaibeam.http.ApiKeySource;
 import dev.openaibeam.jsonl.JsonlLines;
 import dev.openaibeam.jsonl.JsonlRequests;
@@ -43,7 +45,9 @@ public final class OpenAiBeamPipeline {
             .withMaxAttempts(o.getMaxAttempts())
             .withMaxInFlight(o.getMaxInFlight())
             .withRequestTimeout(Duration.ofSeconds(o.getRequestTimeoutSeconds()))
-            .withDefaultMaxTokens(o.getDefaultMaxTokens());
+            .withDefaultMaxTokens(o.getDefaultMaxTokens())
+            .withPriceTable(PriceTable.bundledWith(o.getPriceFile()))
+            .withMaxCostUsd(o.getMaxCostUsd());
     if (!Strings.isNullOrEmpty(o.getAzureApiVersion())) {
       call = call.withAzure(o.getAzureApiVersion());
     }
@@ -87,8 +91,11 @@ public final class OpenAiBeamPipeline {
       requests = Resume.notDone(requests, done);
       resultLines = resultLines.and(Resume.lines(done));
     }
-    OpenAiCall.Result called =
-        requests.apply("CallOpenAi", callFrom(o).withJournal(journal));
+    // --mode: online, batch (the Batch API) or auto (chosen by size and accepted latency).
+    ModeChoice.Answers called =
+        ModeChoice.of(o.getMode(), o.getAutoBatchMinRows(), o.getMaxLatencyHours(),
+                callFrom(o).withJournal(journal), BatchOptions.batchFrom(o))
+            .answer(requests);
 
     resultLines =
         resultLines.and(called.getResponses().apply("FormatResults", ParDo.of(new FormatResultFn())));

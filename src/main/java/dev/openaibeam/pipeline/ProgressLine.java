@@ -27,7 +27,9 @@ final class ProgressLine implements AutoCloseable {
   ProgressLine(PrintStream out, int everySeconds) {
     this.out = out;
     LocalProgress.reset();
-    timer.scheduleAtFixedRate(this::print, everySeconds, everySeconds, TimeUnit.SECONDS);
+    if (everySeconds > 0) { // 0: no progress line (remote clusters: the calls are in other JVMs)
+      timer.scheduleAtFixedRate(this::print, everySeconds, everySeconds, TimeUnit.SECONDS);
+    }
   }
 
   String line(long now) {

@@ -1,6 +1,8 @@
 package dev.openaibeam.pipeline;
 
+import dev.openaibeam.batch.BatchMetrics;
 import dev.openaibeam.call.CallMetrics;
+import dev.openaibeam.cost.SpendReport;
 import java.util.Locale;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -25,6 +27,12 @@ public final class RunSummary {
   public final long promptTokensActual;
   public final long budgetWaitMs;
   public final double wallSeconds;
+  public final long batchesCreated;
+  public final long batchesReattached;
+  public final long batchFilesUploaded;
+  public final long batchHttpCalls;
+  public final long batchLinesResubmitted;
+  public final SpendReport spend;
 
   private RunSummary(PipelineResult result, double wallSeconds) {
     this.results = counter(result, OpenAiBeamPipeline.NAMESPACE, OpenAiBeamPipeline.RESULTS_WRITTEN);
@@ -43,6 +51,12 @@ public final class RunSummary {
     this.promptTokensActual = counter(result, CallMetrics.NAMESPACE, CallMetrics.PROMPT_TOKENS_ACTUAL);
     this.budgetWaitMs = counter(result, CallMetrics.NAMESPACE, CallMetrics.BUDGET_WAIT_MS);
     this.wallSeconds = wallSeconds;
+    this.batchesCreated = counter(result, BatchMetrics.NAMESPACE, BatchMetrics.BATCHES_CREATED);
+    this.batchesReattached = counter(result, BatchMetrics.NAMESPACE, BatchMetrics.BATCHES_REATTACHED);
+    this.batchFilesUploaded = counter(result, BatchMetrics.NAMESPACE, BatchMetrics.FILES_UPLOADED);
+    this.batchHttpCalls = counter(result, BatchMetrics.NAMESPACE, BatchMetrics.HTTP_CALLS);
+    this.batchLinesResubmitted = counter(result, BatchMetrics.NAMESPACE, BatchMetrics.LINES_RESUBMITTED);
+    this.spend = SpendReport.of(result);
   }
 
   public static RunSummary of(PipelineResult result, double wallSeconds) {
@@ -75,7 +89,13 @@ public final class RunSummary {
           promptTokensEstimated, promptTokensActual,
           100.0 * (promptTokensEstimated - promptTokensActual) / promptTokensActual));
     }
+    s.append(spend.format());
     s.append(String.format(Locale.ROOT, "budget wait    %.1f s%n", budgetWaitMs / 1000.0));
+    if (batchesCreated + batchesReattached > 0) {
+      s.append(String.format(Locale.ROOT,
+          "batch api      %d batches created, %d chunks re-attached, %d files uploaded, %d lines resubmitted, %d HTTP calls%n",
+          batchesCreated, batchesReattached, batchFilesUploaded, batchLinesResubmitted, batchHttpCalls));
+    }
     s.append(String.format(Locale.ROOT, "wall time      %.1f s%n", wallSeconds));
     return s.toString();
   }

@@ -1,0 +1,76 @@
+package dev.openaibeam.cost;
+
+import java.util.Locale;
+import java.util.Map;
+import org.apache.beam.sdk.PipelineResult;
+
+/**
+ * What a run's answers cost, read from the {@link CostMetrics} counters: the total, per price-table
+ * model, the answers of unpriced models (unknown cost, never counted as $0) and the rows the cost
+ * cap held back.
+ */
+public final class SpendReport {
+  /** Exit code of the JSONL job when the cost cap stopped it (2 is a hopeless API error). */
+  public static final int EXIT_COST_CAP = 3;
+
+  private final long totalNanos;
+  private final Map<String, Long> nanosByModel;
+  private final Map<String, Long> unpricedByModel;
+  private final long notSent;
+
+  private SpendReport(Map<String, Long> counters) {
+    this.totalNanos = counters.getOrDefault(CostMetrics.COST_NANO_USD, 0L);
+    this.nanosByModel = MetricCounters.perModel(counters, CostMetrics.COST_NANO_USD);
+    this.unpricedByModel = MetricCounters.perModel(counters, CostMetrics.UNPRICED);
+    this.notSent = counters.getOrDefault(CostMetrics.NOT_SENT_COST_CAP, 0L);
+  }
+
+  public static SpendReport of(PipelineResult result) {
+    return new SpendReport(MetricCounters.inNamespace(result, CostMetrics.NAMESPACE));
+  }
+
+  public long totalNanos() {
+    return totalNanos;
+  }
+
+  public double totalUsd() {
+    return Usd.fromNanos(totalNanos);
+  }
+
+  public Map<String, Long> nanosByModel() {
+    return nanosByModel;
+  }
+
+  /** Answers whose cost is unknown, by model. */
+  public Map<String, Long> unpricedByModel() {
+    return unpricedByModel;
+  }
+
+  /** Rows the cost cap held back: not sent, not failed, resumable. */
+  public long rowsNotSent() {
+    return notSent;
+  }
+
+  /** Summary lines: total spend, per model, unpriced answers. */
+  public String format() {
+    StringBuilder s = new StringBuilder();
+    s.append(String.format(Locale.ROOT, "spend          %s (from usage, this run's calls)%n", Usd.format(totalNanos)));
+    for (Map.Entry<String, Long> e : nanosByModel.entrySet()) {
+      s.append(String.format(Locale.ROOT, "  %-28s %s%n", e.getKey(), Usd.format(e.getValue())));
+    }
+    if (!unpricedByModel.isEmpty()) {
+      s.append("  unpriced (cost unknown, not in the total):");
+      unpricedByModel.forEach((m, n) -> s.append(' ').append(m).append(" (").append(n).append(" answers)"));
+      s.append(String.format("%n"));
+    }
+    return s.toString();
+  }
+
+  /** The message of a run the cap stopped. */
+  public String capMessage(double maxCostUsd) {
+    return String.format(Locale.ROOT,
+        "cost cap reached: spent %s of $%.4f; %d rows not sent; rerun with --resume and a higher"
+            + " --maxCostUsd (the cap counts this run's calls; answered rows are not sent again)",
+        Usd.format(totalNanos), maxCostUsd, notSent);
+  }
+}

@@ -1,0 +1,45 @@
+package dev.openaibeam.batch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.openaibeam.http.ApiKeySource;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.junit.jupiter.api.Test;
+
+/** Configuration of {@link OpenAiBatch}: display data, validation, and no key anywhere. */
+class OpenAiBatchDisplayTest {
+  @Test
+  void displayDataNamesTheKeySourceNeverTheKey() throws Exception {
+    String key = "sk-display-secret-123456";
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("key", ".txt");
+    java.nio.file.Files.writeString(file, key);
+    OpenAiBatch t = OpenAiBatch.create().withBaseUrl("http://127.0.0.1:9/v1")
+        .withApiKey(ApiKeySource.fromFile(file.toString())).withPollInterval(Duration.ofSeconds(5))
+        .withStateDirectory("/tmp/x.batches");
+    DisplayData d = DisplayData.from(t);
+    assertFalse(d.toString().contains(key));
+    assertEquals("file:" + file, d.items().stream().filter(i -> i.getKey().equals("apiKeySource"))
+        .findFirst().get().getValue());
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(t);
+    }
+    assertFalse(bytes.toString(StandardCharsets.ISO_8859_1).contains(key), "key in the serialized transform");
+  }
+
+  @Test
+  void validateRefusesLimitsAboveTheServices() {
+    OpenAiBatch tooMany = OpenAiBatch.create().withFileLimits(50_001, 1_000);
+    assertThrows(IllegalArgumentException.class, () -> tooMany.validate(null));
+    OpenAiBatch tooBig = OpenAiBatch.create().withFileLimits(10, 201L * 1024 * 1024);
+    assertThrows(IllegalArgumentException.class, () -> tooBig.validate(null));
+    assertThrows(IllegalArgumentException.class, () -> OpenAiBatch.create().withMaxRounds(0));
+    OpenAiBatch.create().withFileLimits(50_000, 200L * 1024 * 1024).validate(null);
+  }
+}

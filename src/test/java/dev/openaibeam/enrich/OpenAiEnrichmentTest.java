@@ -1,0 +1,321 @@
+package dev.openaibeam.enrich;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.google.common.hash.Hashing;
+import dev.openaibeam.call.ApiResponse;
+import dev.openaibeam.emulator.EmulatorConfig;
+import dev.openaibeam.emulator.LatencyModel;
+import dev.openaibeam.emulator.OpenAiEmulator;
+import dev.openaibeam.testing.TestKeys;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.transforms.Select;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Enrichment inside pipelines that never touch JSONL: rows with a schema in, rows with the answers'
+ * fields out, against the in-process emulator, whose answers echo a digest of their request.
+ */
+@ExtendWith(TestPipelineExtension.class)
+class OpenAiEnrichmentTest {
+  private static final String KEY = "sk-enrich-test-0123456789";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Schema TICKETS =
+      Schema.builder()
+          .addStringField("id")
+          .addStringField("model")
+          .addNullableField("text", FieldType.STRING)
+          .build();
+  private static final int GOOD_ROWS = 30;
+
+  private static OpenAiEmulator emulator() throws Exception {
+    return OpenAiEmulator.start(
+        EmulatorConfig.builder().acceptedKeys(Set.of(KEY)).latency(LatencyModel.fixed(5)).build());
+  }
+
+  private static <T, O> OpenAiEnrichment<T, O> against(OpenAiEmulator emu, OpenAiEnrichment<T, O> e) {
+    return e.withBaseUrl(emu.baseUrl())
+        .withApiKey(TestKeys.file(KEY))
+        .withRequestsPerMinute(6_000)
+        .withRequestTimeout(Duration.ofSeconds(10));
+  }
+
+  private static List<Row> rows() {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < GOOD_ROWS; i++) {
+      rows.add(Row.withSchema(TICKETS).addValues("r-" + i, "gpt-4o-mini", "Row r-" + i + " asks about order " + (1000 + i)).build());
+    }
+    rows.add(Row.withSchema(TICKETS).addValues("bad-model", "does-not-exist", "Row bad-model asks").build());
+    rows.add(Row.withSchema(TICKETS).addValues("no-text", "gpt-4o-mini", null).build());
+    return rows;
+  }
+
+  private static Map<String, Row> byId(Iterable<Row> rows) {
+    Map<String, Row> out = new HashMap<>();
+    for (Row r : rows) {
+      assertNull(out.put(r.getString("id"), r), "row " + r.getString("id") + " came out twice");
+    }
+    return out;
+  }
+
+  /** The emulator's embedding of {@code text}: SHA-256 of the JSON input, 8 bytes / 128. */
+  private static List<Float> expectedEmbedding(String text) {
+    byte[] h = Hashing.sha256().hashString(TextNode.valueOf(text).toString(), StandardCharsets.UTF_8).asBytes();
+    List<Float> out = new ArrayList<>();
+    for (int j = 0; j < 8; j++) {
+      out.add((float) (Math.round((h[j] / 128.0) * 1e6) / 1e6));
+    }
+    return out;
+  }
+
+  @Test
+  void rowsGetChatAnswersAndEmbeddingsJoinedToTheRightRow(TestPipeline p) throws Exception {
+    try (OpenAiEmulator emu = emulator()) {
+      List<Row> input = rows();
+      PCollection<Row> tickets = p.apply(Create.of(input).withRowSchema(TICKETS));
+      RowChat chat = RowChat.of("gpt-4o-mini", "Answer: {text}").withModelField("model").withMaxTokens(16);
+
+      OpenAiEnrichment.Result<Row, Row> answered =
+          tickets.apply("Chat", against(emu, OpenAiEnrichment.rows(chat)));
+      OpenAiEnrichment.Result<Row, Row> embedded =
+          tickets.apply(
+              "Embed",
+              against(emu, OpenAiEnrichment.rows(RowEmbeddings.of("text-embedding-3-small", "text"))));
+
+      assertEquals(
+          List.of("id", "model", "text", "response", "response_prompt_tokens", "response_completion_tokens"),
+          answered.getEnriched().getSchema().getFieldNames());
+      PAssert.that(answered.getEnriched())
+          .satisfies(
+              rs -> {
+                Map<String, Row> got = byId(rs);
+                assertEquals(GOOD_ROWS, got.size());
+                for (int i = 0; i < GOOD_ROWS; i++) {
+                  Row in = input.get(i);
+                  Row out = got.get(in.getString("id"));
+                  assertNotNull(out, in.getString("id"));
+                  String body = chat.request(in).getBody();
+                  // The answer echoes the digest of the request built from this very row.
+                  assertEquals("echo " + OpenAiEmulator.digest(body) + ": " + chat.prompt(in), out.getString("response"));
+                  assertEquals(in.getString("text"), out.getString("text"));
+                  assertTrue(out.getInt64("response_prompt_tokens") > 0);
+                  assertEquals(8L, out.getInt64("response_completion_tokens"));
+                }
+                return null;
+              });
+      PAssert.that(answered.getFailures())
+          .satisfies(
+              fs -> {
+                Map<String, EnrichmentFailure<Row>> got = new HashMap<>();
+                fs.forEach(f -> got.put(f.getInput().getString("id"), f));
+                assertEquals(Set.of("bad-model", "no-text"), got.keySet());
+                EnrichmentFailure<Row> bad = got.get("bad-model");
+                assertEquals(input.get(GOOD_ROWS), bad.getInput());
+                assertEquals(404, bad.getFailure().getError().getStatus());
+                assertEquals("model_not_found", bad.getFailure().getError().getCode());
+                assertEquals(1, bad.getFailure().getAttempts());
+                assertTrue(bad.getFailure().getRequest().getBody().contains("does-not-exist"));
+                assertNull(bad.getFailure().getRequest().getMetadata(), "the carried row must not leak");
+                EnrichmentFailure<Row> noText = got.get("no-text");
+                assertEquals(input.get(GOOD_ROWS + 1), noText.getInput());
+                assertEquals("request_build_failed", noText.getFailure().getError().getCode());
+                assertTrue(noText.getFailure().getError().getMessage().contains("field text is null"));
+                assertEquals(0, noText.getFailure().getAttempts());
+                return null;
+              });
+
+      // A schema transform downstream sees the added fields.
+      PCollection<Row> vectors = embedded.getEnriched().apply(Select.fieldNames("id", "embedding"));
+      assertEquals(FieldType.array(FieldType.FLOAT), vectors.getSchema().getField("embedding").getType());
+      PAssert.that(vectors)
+          .satisfies(
+              rs -> {
+                Map<String, Row> got = byId(rs);
+                assertEquals(GOOD_ROWS + 1, got.size());
+                for (Row in : input.subList(0, GOOD_ROWS + 1)) {
+                  assertEquals(
+                      expectedEmbedding(in.getString("text")),
+                      new ArrayList<>(got.get(in.getString("id")).getArray("embedding")),
+                      in.getString("id"));
+                }
+                return null;
+              });
+      PAssert.that(embedded.getFailures())
+          .satisfies(
+              fs -> {
+                List<String> ids = new ArrayList<>();
+                fs.forEach(f -> ids.add(f.getInput().getString("id")));
+                assertEquals(List.of("no-text"), ids);
+                return null;
+              });
+      p.run().waitUntilFinish();
+      // 31 chat calls (30 + the missing model) and 31 embeddings; the null-text row sent nothing.
+      assertEquals(2 * (GOOD_ROWS + 1), emu.stats().received());
+      assertEquals(0, emu.stats().repeatedAfterSuccess());
+    }
+  }
+
+  static String body(String word) {
+    ObjectNode b = JSON.createObjectNode();
+    b.put("model", "gpt-4o-mini");
+    b.putArray("messages").addObject().put("role", "user").put("content", "Say " + word);
+    b.put("max_tokens", 5);
+    return b.toString();
+  }
+
+  /** A class, not a lambda, so that the output coder can be inferred from its type arguments. */
+  static final class KeyedJoin implements OpenAiEnrichment.JoinFn<KV<String, String>, String> {
+    @Override
+    public String join(KV<String, String> in, ApiResponse r) {
+      if (in.getKey().equals("b")) {
+        throw new IllegalStateException("no bananas");
+      }
+      return in.getKey() + "|" + r.getRequest().getMetadata() + "|" + Responses.text(r.getBody());
+    }
+  }
+
+  @Test
+  void anyElementTypeWithMetadataDuplicatesAndThrowingFunctions(TestPipeline p) throws Exception {
+    try (OpenAiEmulator emu = emulator()) {
+      PCollection<KV<String, String>> words =
+          p.apply(
+              Create.of(KV.of("a", "apple"), KV.of("a", "apple"), KV.of("b", "banana"), KV.of("boom", "x"))
+                  .withCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())));
+      OpenAiEnrichment.JoinFn<KV<String, String>, String> join = new KeyedJoin();
+      OpenAiEnrichment<KV<String, String>, String> enrich =
+          against(
+              emu,
+              OpenAiEnrichment.<KV<String, String>, String>of(
+                      kv -> {
+                        if (kv.getKey().equals("boom")) {
+                          throw new IllegalArgumentException("cannot build " + kv.getValue());
+                        }
+                        return EnrichmentRequest.of("/v1/chat/completions", body(kv.getValue()))
+                            .withMetadata("{\"key\":\"" + kv.getKey() + "\"}");
+                      },
+                      join)
+                  .withIdFn(kv -> "word-" + kv.getKey()));
+      OpenAiEnrichment.Result<KV<String, String>, String> result = words.apply(enrich);
+      assertEquals(StringUtf8Coder.of(), result.getEnriched().getCoder(), "inferred from the join class");
+
+      String apple = "a|{\"key\":\"a\"}|echo " + OpenAiEmulator.digest(body("apple")) + ": Say apple";
+      PAssert.that(result.getEnriched()).containsInAnyOrder(apple, apple);
+      PAssert.that(result.getFailures())
+          .satisfies(
+              fs -> {
+                Map<String, EnrichmentFailure<KV<String, String>>> got = new HashMap<>();
+                fs.forEach(f -> got.put(f.getInput().getKey(), f));
+                assertEquals(Set.of("b", "boom"), got.keySet());
+                EnrichmentFailure<KV<String, String>> b = got.get("b");
+                assertEquals(KV.of("b", "banana"), b.getInput());
+                assertEquals("join_failed", b.getFailure().getError().getCode());
+                assertEquals("word-b", b.getFailure().getRequest().getId());
+                assertEquals("{\"key\":\"b\"}", b.getFailure().getRequest().getMetadata());
+                assertTrue(b.getResponseBody().contains(OpenAiEmulator.digest(body("banana"))));
+                EnrichmentFailure<KV<String, String>> boom = got.get("boom");
+                assertEquals("request_build_failed", boom.getFailure().getError().getCode());
+                assertEquals("IllegalArgumentException: cannot build x", boom.getFailure().getError().getMessage());
+                assertNull(boom.getResponseBody());
+                return null;
+              });
+      p.run().waitUntilFinish();
+      assertEquals(3, emu.stats().received()); // apple twice, banana once
+    }
+  }
+
+  @Test
+  void answersStayInTheirElementsWindows(TestPipeline p) throws Exception {
+    try (OpenAiEmulator emu = emulator()) {
+      PCollection<String> words =
+          p.apply(
+                  Create.timestamped(
+                      TimestampedValue.of("early", new Instant(1_000)),
+                      TimestampedValue.of("late", new Instant(61_000))))
+              .apply(Window.into(FixedWindows.of(org.joda.time.Duration.standardMinutes(1))));
+      PCollection<String> joined =
+          words
+              .apply(
+                  against(
+                      emu,
+                      OpenAiEnrichment.<String, String>of(
+                              w -> EnrichmentRequest.of("/v1/chat/completions", body(w)),
+                              (w, r) -> w + ":" + r.getRequest().getBody().equals(body(w)))
+                          .withOutputCoder(StringUtf8Coder.of())))
+              .getEnriched();
+      PAssert.that(joined)
+          .inWindow(new IntervalWindow(new Instant(0), new Instant(60_000)))
+          .containsInAnyOrder("early:true");
+      PAssert.that(joined)
+          .inWindow(new IntervalWindow(new Instant(60_000), new Instant(120_000)))
+          .containsInAnyOrder("late:true");
+      p.run().waitUntilFinish();
+    }
+  }
+
+  @Test
+  void displayDataShowsTheCallButNeverTheKey() throws Exception {
+    String keyFile = "/tmp/does-not-matter-key.txt";
+    OpenAiEnrichment<Row, Row> e =
+        OpenAiEnrichment.rows(RowChat.of("gpt-4o-mini", "Hi {text}"))
+            .withBaseUrl("http://127.0.0.1:9/v1")
+            .withApiKey(dev.openaibeam.http.ApiKeySource.fromFile(keyFile))
+            .withRequestsPerMinute(1234);
+    Set<String> values = new HashSet<>();
+    for (DisplayData.Item item : DisplayData.from(e).items()) {
+      values.add(String.valueOf(item.getValue()));
+    }
+    assertTrue(values.contains("http://127.0.0.1:9/v1"), values.toString());
+    assertTrue(values.contains("1234"), values.toString());
+    assertTrue(values.stream().anyMatch(v -> v.startsWith("chat model=gpt-4o-mini")), values.toString());
+    assertFalse(values.stream().anyMatch(v -> v.contains(KEY)));
+  }
+
+  @Test
+  void schemaMistakesFailWhenThePipelineIsBuilt() {
+    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    PCollection<Row> tickets = p.apply(Create.of(rows()).withRowSchema(TICKETS));
+    IllegalArgumentException missing =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> tickets.apply("a", OpenAiEnrichment.rows(RowChat.of("m", "{subject}"))));
+    assertTrue(missing.getMessage().contains("no field subject"), missing.getMessage());
+    IllegalArgumentException taken =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> tickets.apply("b", OpenAiEnrichment.rows(RowChat.of("m", "{text}").withResponseField("model"))));
+    assertTrue(taken.getMessage().contains("already has a field named model"), taken.getMessage());
+  }
+}

@@ -38,7 +38,7 @@ final class CostEstimateRun {
     CostEstimator estimator = estimator(o);
     Pipeline p = Pipeline.create(o);
     PCollection<ApiRequest> requests =
-        p.apply("ReadRequests", JsonlRequests.read(o.getInput()).withDefaultEndpoint(o.getEndpoint()))
+        p.apply("ReadRequests", JsonlRequests.read(o.getInput()).withDefaultEndpoint(o.getApiEndpoint()))
             .getRequests();
     if (o.getResume()) {
       requests = Resume.notDone(requests, Resume.journaled(p.begin(), OpenAiBeamPipeline.journal(o).glob()));

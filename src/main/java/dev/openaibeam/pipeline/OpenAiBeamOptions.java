@@ -31,11 +31,12 @@ public interface OpenAiBeamOptions extends PipelineOptions {
 
   void setBaseUrl(String value);
 
+  // Not "endpoint": Beam's AwsOptions (on the classpath for s3://) owns --endpoint, as a URI.
   @Description("Endpoint for lines without their own url")
   @Default.String("/v1/chat/completions")
-  String getEndpoint();
+  String getApiEndpoint();
 
-  void setEndpoint(String value);
+  void setApiEndpoint(String value);
 
   @Description("Requests per minute for all workers together (0 = no limit)")
   @Default.Long(0)
@@ -220,4 +221,15 @@ public interface OpenAiBeamOptions extends PipelineOptions {
   int getExpectedOutputTokens();
 
   void setExpectedOutputTokens(int value);
+
+  @Description("Secret Manager secret version holding the API key, projects/P/secrets/S/versions/V "
+      + "(read on the workers with their Google credentials; wins over --apiKeyFile and --apiKeyEnv)")
+  String getApiKeySecret();
+
+  void setApiKeySecret(String value);
+
+  @Description("Secret Manager URL for --apiKeySecret (default https://secretmanager.googleapis.com)")
+  String getSecretManagerUrl();
+
+  void setSecretManagerUrl(String value);
 }

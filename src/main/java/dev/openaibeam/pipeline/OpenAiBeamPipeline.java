@@ -61,6 +61,12 @@ public final class OpenAiBeamPipeline {
     if (o.getNoApiKey()) {
       return ApiKeySource.none();
     }
+    if (!Strings.isNullOrEmpty(o.getApiKeySecret())) {
+      ApiKeySource secret = ApiKeySource.fromGcpSecret(o.getApiKeySecret());
+      return Strings.isNullOrEmpty(o.getSecretManagerUrl())
+          ? secret
+          : secret.withSecretManagerUrl(o.getSecretManagerUrl());
+    }
     if (!Strings.isNullOrEmpty(o.getApiKeyFile())) {
       return ApiKeySource.fromFile(o.getApiKeyFile());
     }
@@ -76,7 +82,7 @@ public final class OpenAiBeamPipeline {
   /** Adds the whole job to {@code p}. */
   public static void build(Pipeline p, OpenAiBeamOptions o) {
     JsonlRequests.Parsed parsed =
-        p.apply("ReadRequests", JsonlRequests.read(o.getInput()).withDefaultEndpoint(o.getEndpoint()));
+        p.apply("ReadRequests", JsonlRequests.read(o.getInput()).withDefaultEndpoint(o.getApiEndpoint()));
     ResultJournal journal = journal(o);
     PCollection<ApiRequest> requests = parsed.getRequests();
     PCollectionList<String> resultLines = PCollectionList.empty(p);

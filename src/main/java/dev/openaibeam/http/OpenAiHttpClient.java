@@ -169,7 +169,10 @@ public final class OpenAiHttpClient implements AutoCloseable {
   }
 
   private SimpleHttpRequest request(URI uri, String body) {
-    SimpleRequestBuilder b = SimpleRequestBuilder.post(uri).setBody(body, JSON);
+    // Bytes, not a String: a byte body goes out with a Content-Length; a String one is chunked,
+    // which some OpenAI-compatible servers and proxies do not take.
+    SimpleRequestBuilder b =
+        SimpleRequestBuilder.post(uri).setBody(body.getBytes(StandardCharsets.UTF_8), JSON);
     if (apiKey != null) {
       if (settings.getApiStyle() == ApiStyle.AZURE) {
         b.setHeader("api-key", apiKey);

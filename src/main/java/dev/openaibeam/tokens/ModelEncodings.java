@@ -5,15 +5,10 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** Which tokenizer a model family uses. One lazily built registry per JVM: encodings are big. */
 public final class ModelEncodings {
   private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
-  // jtokkit's lazy registry builds the encoding (a ~200k-entry rank map) again on every lookup;
-  // measured as the call stage's largest cost. Build each once.
-  private static final Map<EncodingType, Encoding> BUILT = new ConcurrentHashMap<>();
 
   private ModelEncodings() {}
 
@@ -45,7 +40,7 @@ public final class ModelEncodings {
   }
 
   public static Encoding encoding(EncodingType type) {
-    return BUILT.computeIfAbsent(type, REGISTRY::getEncoding);
+    return REGISTRY.getEncoding(type);
   }
 
   /** Parses an encoding name such as {@code o200k_base}; throws for an unknown one. */

@@ -33,10 +33,10 @@ final class BatchLines {
   static final class Outcome {
     final String customId;
     final Kind kind;
-    final @Nullable String body;
+    final @Nullable JsonNode body; // kept parsed: it is priced, then written as text once
     final @Nullable ApiError error;
 
-    Outcome(String customId, Kind kind, @Nullable String body, @Nullable ApiError error) {
+    Outcome(String customId, Kind kind, @Nullable JsonNode body, @Nullable ApiError error) {
       this.customId = customId;
       this.kind = kind;
       this.body = body;
@@ -97,7 +97,7 @@ final class BatchLines {
       String requestId = response.path("request_id").asText(null);
       JsonNode body = response.get("body");
       if (status >= 200 && status < 300 && body != null && body.isObject()) {
-        return new Outcome(customId, Kind.SUCCEEDED, body.toString(), null);
+        return new Outcome(customId, Kind.SUCCEEDED, body, null);
       }
       JsonNode e = body == null ? null : body.has("error") ? body.get("error") : body;
       String message = e == null ? null : e.path("message").asText(null);

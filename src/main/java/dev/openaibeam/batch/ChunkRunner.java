@@ -163,8 +163,9 @@ final class ChunkRunner implements AutoCloseable {
       }
       if (o.kind == BatchLines.Kind.SUCCEEDED) {
         metrics.linesSucceeded.inc();
-        spend.record(modelOf(request), parse(o.body), PricingMode.BATCH);
-        responses.accept(ApiResponse.of(request, o.body, sent[i], latency[i]));
+        // Priced by the answer's model, as the online path does when it does not parse requests.
+        spend.record("", o.body, PricingMode.BATCH);
+        responses.accept(ApiResponse.of(request, String.valueOf(o.body), sent[i], latency[i]));
       } else {
         metrics.linesFailed.inc();
         failures.accept(ApiFailure.of(request, o.error, sent[i], List.of(o.error)));
@@ -347,21 +348,5 @@ final class ChunkRunner implements AutoCloseable {
   @Override
   public void close() {
     client.close();
-  }
-
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
-
-  private static String modelOf(ApiRequest request) {
-    com.fasterxml.jackson.databind.JsonNode body = parse(request.getBody());
-    return body == null ? "" : body.path("model").asText("");
-  }
-
-  private static com.fasterxml.jackson.databind.@Nullable JsonNode parse(@Nullable String json) {
-    try {
-      return json == null ? null : JSON.readTree(json);
-    } catch (java.io.IOException e) {
-      return null;
-    }
   }
 }

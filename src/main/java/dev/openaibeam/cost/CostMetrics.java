@@ -1,5 +1,6 @@
 package dev.openaibeam.cost;
 
+import dev.openaibeam.metrics.MetricCounters;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
@@ -34,6 +35,11 @@ public final class CostMetrics {
     unpriced
         .computeIfAbsent(model, m -> Metrics.counter(NAMESPACE, UNPRICED + MODEL_SEPARATOR + m))
         .inc();
+  }
+
+  /** The per-model counters {@code PREFIX:MODEL} among a namespace's counters, keyed by model. */
+  static Map<String, Long> perModel(Map<String, Long> counters, String prefix) {
+    return MetricCounters.withPrefix(counters, prefix + MODEL_SEPARATOR);
   }
 
   void notSent() {

@@ -1,5 +1,6 @@
 package dev.openaibeam.cost;
 
+import dev.openaibeam.metrics.MetricCounters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -52,10 +53,10 @@ public final class EstimateReport {
   public static EstimateReport of(
       PipelineResult result, PriceTable prices, CostEstimator estimator, long malformedLines) {
     Map<String, Long> c = MetricCounters.inNamespace(result, EstimateCost.NAMESPACE);
-    Map<String, Long> rows = MetricCounters.perModel(c, EstimateCost.ROWS);
-    Map<String, Long> prompt = MetricCounters.perModel(c, EstimateCost.PROMPT);
-    Map<String, Long> max = MetricCounters.perModel(c, EstimateCost.COMPLETION_MAX);
-    Map<String, Long> expected = MetricCounters.perModel(c, EstimateCost.COMPLETION_EXPECTED);
+    Map<String, Long> rows = CostMetrics.perModel(c, EstimateCost.ROWS);
+    Map<String, Long> prompt = CostMetrics.perModel(c, EstimateCost.PROMPT);
+    Map<String, Long> max = CostMetrics.perModel(c, EstimateCost.COMPLETION_MAX);
+    Map<String, Long> expected = CostMetrics.perModel(c, EstimateCost.COMPLETION_EXPECTED);
     List<ModelLine> lines = new ArrayList<>();
     for (Map.Entry<String, Long> e : new TreeMap<>(rows).entrySet()) {
       String m = e.getKey();
@@ -137,4 +138,5 @@ public final class EstimateReport {
     }
     return s.toString();
   }
+
 }

@@ -1,5 +1,6 @@
 package dev.openaibeam.cost;
 
+import dev.openaibeam.metrics.MetricCounters;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
@@ -20,8 +21,8 @@ public final class SpendReport {
 
   private SpendReport(Map<String, Long> counters) {
     this.totalNanos = counters.getOrDefault(CostMetrics.COST_NANO_USD, 0L);
-    this.nanosByModel = MetricCounters.perModel(counters, CostMetrics.COST_NANO_USD);
-    this.unpricedByModel = MetricCounters.perModel(counters, CostMetrics.UNPRICED);
+    this.nanosByModel = CostMetrics.perModel(counters, CostMetrics.COST_NANO_USD);
+    this.unpricedByModel = CostMetrics.perModel(counters, CostMetrics.UNPRICED);
     this.notSent = counters.getOrDefault(CostMetrics.NOT_SENT_COST_CAP, 0L);
   }
 
@@ -73,4 +74,5 @@ public final class SpendReport {
             + " --maxCostUsd (the cap counts this run's calls; answered rows are not sent again)",
         Usd.format(totalNanos), maxCostUsd, notSent);
   }
+
 }

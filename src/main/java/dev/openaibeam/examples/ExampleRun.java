@@ -1,17 +1,14 @@
 package dev.openaibeam.examples;
 
+import dev.openaibeam.metrics.MetricCounters;
 import dev.openaibeam.call.HopelessApiException;
 import dev.openaibeam.enrich.OpenAiEnrichment;
 import dev.openaibeam.pipeline.RunSummary;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /** Runs an example pipeline and prints where its output went and a summary. */
 final class ExampleRun {
@@ -52,35 +49,11 @@ final class ExampleRun {
   }
 
   private static long counter(PipelineResult result, String namespace, String name) {
-    long total = 0;
-    for (MetricResult<Long> c :
-        result.metrics().queryMetrics(
-            MetricsFilter.builder().addNameFilter(MetricNameFilter.named(namespace, name)).build())
-            .getCounters()) {
-      total += value(c);
-    }
-    return total;
+    return MetricCounters.named(result, namespace, name);
   }
 
   /** The example's own counters (namespace = the example's name), by name. */
   private static Map<String, Long> counters(PipelineResult result, String namespace) {
-    Map<String, Long> out = new TreeMap<>();
-    for (MetricResult<Long> c :
-        result.metrics().queryMetrics(
-            MetricsFilter.builder().addNameFilter(MetricNameFilter.inNamespace(namespace)).build())
-            .getCounters()) {
-      out.merge(c.getName().getName(), value(c), Long::sum);
-    }
-    return out;
-  }
-
-  private static long value(MetricResult<Long> c) {
-    Long v;
-    try {
-      v = c.getCommitted();
-    } catch (UnsupportedOperationException e) {
-      v = c.getAttempted();
-    }
-    return v == null ? 0 : v;
+    return MetricCounters.inNamespace(result, namespace);
   }
 }

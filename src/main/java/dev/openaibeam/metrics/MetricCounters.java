@@ -1,4 +1,4 @@
-package dev.openaibeam.cost;
+package dev.openaibeam.metrics;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -8,11 +8,24 @@ import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /** Reads a namespace's counters from a finished pipeline: committed values, else attempted. */
-final class MetricCounters {
+public final class MetricCounters {
   private MetricCounters() {}
 
+  /** One counter, summed over steps; 0 when absent. */
+  public static long named(PipelineResult result, String namespace, String name) {
+    long total = 0;
+    for (MetricResult<Long> c :
+        result.metrics()
+            .queryMetrics(
+                MetricsFilter.builder().addNameFilter(MetricNameFilter.named(namespace, name)).build())
+            .getCounters()) {
+      total += value(c);
+    }
+    return total;
+  }
+
   /** Counter name to value, summed over steps. */
-  static Map<String, Long> inNamespace(PipelineResult result, String namespace) {
+  public static Map<String, Long> inNamespace(PipelineResult result, String namespace) {
     Map<String, Long> out = new TreeMap<>();
     Iterable<MetricResult<Long>> counters =
         result
@@ -21,21 +34,24 @@ final class MetricCounters {
                 MetricsFilter.builder().addNameFilter(MetricNameFilter.inNamespace(namespace)).build())
             .getCounters();
     for (MetricResult<Long> c : counters) {
-      Long v;
-      try {
-        v = c.getCommitted();
-      } catch (UnsupportedOperationException e) {
-        v = c.getAttempted(); // Flink reports attempted values only
-      }
-      out.merge(c.getName().getName(), v == null ? 0L : v, Long::sum);
+      out.merge(c.getName().getName(), value(c), Long::sum);
     }
     return out;
   }
 
-  /** The per-model counters {@code PREFIX:MODEL} of a namespace, keyed by model. */
-  static Map<String, Long> perModel(Map<String, Long> counters, String prefix) {
+  private static long value(MetricResult<Long> c) {
+    Long v;
+    try {
+      v = c.getCommitted();
+    } catch (UnsupportedOperationException e) {
+      v = c.getAttempted(); // Flink reports attempted values only
+    }
+    return v == null ? 0L : v;
+  }
+
+  /** The counters named {@code PREFIX + KEY}, keyed by KEY (e.g. per-model counters). */
+  public static Map<String, Long> withPrefix(Map<String, Long> counters, String p) {
     Map<String, Long> out = new TreeMap<>();
-    String p = prefix + CostMetrics.MODEL_SEPARATOR;
     for (Map.Entry<String, Long> e : counters.entrySet()) {
       if (e.getKey().startsWith(p)) {
         out.put(e.getKey().substring(p.length()), e.getValue());

@@ -1,14 +1,11 @@
 package dev.openaibeam.pipeline;
 
+import dev.openaibeam.metrics.MetricCounters;
 import dev.openaibeam.batch.BatchMetrics;
 import dev.openaibeam.call.CallMetrics;
 import dev.openaibeam.cost.SpendReport;
 import java.util.Locale;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /** The end-of-run summary, read from the pipeline's committed (else attempted) metrics. */
 public final class RunSummary {
@@ -106,23 +103,6 @@ public final class RunSummary {
   }
 
   private static long counter(PipelineResult result, String namespace, String name) {
-    MetricQueryResults q =
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(namespace, name))
-                    .build());
-    long total = 0;
-    for (MetricResult<Long> c : q.getCounters()) {
-      Long v;
-      try {
-        v = c.getCommitted();
-      } catch (UnsupportedOperationException e) {
-        v = c.getAttempted();
-      }
-      total += v == null ? 0 : v;
-    }
-    return total;
+    return MetricCounters.named(result, namespace, name);
   }
 }

@@ -29,6 +29,17 @@ public record EmulatorStats(
     return rateLimitedRequests + rateLimitedTokens;
   }
 
+  /**
+   * Wall-clock time of a nanosecond instant of this JVM (0 stays 0), so scripts can line the
+   * emulator's calls up with another process's start.
+   */
+  static long epochMillis(long nanos) {
+    if (nanos == 0) {
+      return 0;
+    }
+    return System.currentTimeMillis() - (System.nanoTime() - nanos) / 1_000_000;
+  }
+
   public String toJson() {
     return "{\"received\":" + received + ",\"accepted\":" + accepted
         + ",\"rate_limited_requests\":" + rateLimitedRequests
@@ -38,6 +49,8 @@ public record EmulatorStats(
         + ",\"faults_503\":" + faults503 + ",\"resets\":" + resets + ",\"hangs\":" + hangs
         + ",\"truncated\":" + truncated + ",\"repeated_after_success\":" + repeatedAfterSuccess
         + ",\"accepted_span_ms\":" + (lastAcceptedNanos - firstAcceptedNanos) / 1_000_000
+        + ",\"first_accepted_epoch_ms\":" + epochMillis(firstAcceptedNanos)
+        + ",\"last_accepted_epoch_ms\":" + epochMillis(lastAcceptedNanos)
         + ",\"max_accepted_in_any_window\":" + maxAcceptedInAnyWindow
         + ",\"accepted_tokens\":" + acceptedTokens + "}";
   }

@@ -12,6 +12,7 @@ import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.config.TlsConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClientBuilder;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
@@ -60,6 +61,11 @@ public final class OpenAiHttpClient implements AutoCloseable {
                             .setConnectTimeout(Timeout.of(settings.getConnectTimeout()))
                             .setSocketTimeout(requestTimeout)
                             .build())
+                    // HTTP/1.1 keep-alive everywhere (no HTTP/2 by ALPN), as the official SDKs and
+                    // the cookbook do: predictable with any OpenAI-compatible server and proxy.
+                    // Plain http:// is HTTP/1.1 already.
+                    .setDefaultTlsConfig(
+                        TlsConfig.custom().setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1).build())
                     .build())
             .setIOReactorConfig(
                 IOReactorConfig.custom()
@@ -71,9 +77,6 @@ public final class OpenAiHttpClient implements AutoCloseable {
                     .setResponseTimeout(requestTimeout)
                     .setConnectionRequestTimeout(Timeout.DISABLED) // waits for a slot are ours
                     .build())
-            // HTTP/1.1 keep-alive everywhere, as the official SDKs and the cookbook do; predictable
-            // with any OpenAI-compatible server and proxy.
-            .setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1)
             .setHttp1Config(Http1Config.DEFAULT)
             .disableAutomaticRetries()
             .disableRedirectHandling()

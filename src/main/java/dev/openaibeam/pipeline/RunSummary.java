@@ -98,7 +98,7 @@ public final class RunSummary {
           "batch api      %d batches created, %d chunks re-attached, %d files uploaded, %d lines resubmitted, %d HTTP calls%n",
           batchesCreated, batchesReattached, batchFilesUploaded, batchLinesResubmitted, batchHttpCalls));
     }
-    s.append(String.format(Locale.ROOT, "wall time      %.1f s (JVM start to end)%n", wallSeconds));
+    s.append(String.format(Locale.ROOT, "wall time      %.1f s (start-up included)%n", wallSeconds));
     return s.toString();
   }
 

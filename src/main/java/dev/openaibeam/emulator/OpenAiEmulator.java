@@ -560,15 +560,51 @@ public final class OpenAiEmulator implements AutoCloseable {
         }
       }
       String len = r.headers.get("content-length");
-      if (len != null) {
-        int n = Integer.parseInt(len);
-        byte[] b = in.readNBytes(n);
-        if (b.length < n) {
-          throw new IOException("short body");
-        }
-        r.body = new String(b, StandardCharsets.UTF_8);
+      String encoding = r.headers.get("transfer-encoding");
+      if (encoding != null && encoding.toLowerCase(Locale.ROOT).contains("chunked")) {
+        r.body = new String(readChunked(in), StandardCharsets.UTF_8);
+      } else if (len != null) {
+        r.body = new String(readExactly(in, Integer.parseInt(len)), StandardCharsets.UTF_8);
       }
       return r;
+    }
+
+    /** A chunked body (RFC 9112 7.1): sizes in hex, extensions and trailers ignored. */
+    private static byte[] readChunked(InputStream in) throws IOException {
+      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      while (true) {
+        String sizeLine = readLine(in);
+        if (sizeLine == null) {
+          throw new IOException("body ends inside a chunk size");
+        }
+        int semicolon = sizeLine.indexOf(';');
+        String hex = (semicolon >= 0 ? sizeLine.substring(0, semicolon) : sizeLine).trim();
+        int size;
+        try {
+          size = Integer.parseInt(hex, 16);
+        } catch (NumberFormatException e) {
+          throw new IOException("bad chunk size: " + hex, e);
+        }
+        if (size == 0) {
+          String trailer;
+          while ((trailer = readLine(in)) != null && !trailer.isEmpty()) {
+            // trailers carry nothing the emulator uses
+          }
+          return body.toByteArray();
+        }
+        body.write(readExactly(in, size));
+        if (!"".equals(readLine(in))) {
+          throw new IOException("chunk not followed by CRLF");
+        }
+      }
+    }
+
+    private static byte[] readExactly(InputStream in, int n) throws IOException {
+      byte[] b = in.readNBytes(n);
+      if (b.length < n) {
+        throw new IOException("short body");
+      }
+      return b;
     }
 
     private static String readLine(InputStream in) throws IOException {

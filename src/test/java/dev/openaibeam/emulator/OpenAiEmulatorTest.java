@@ -56,6 +56,26 @@ class OpenAiEmulatorTest {
   }
 
   @Test
+  void chunkedRequestBodies() throws Exception {
+    try (OpenAiEmulator emu = OpenAiEmulator.start(EmulatorConfig.builder().build())) {
+      // A publisher of unknown length: the JDK client sends the body chunked, in two chunks here.
+      byte[] bytes = CHAT.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      int half = bytes.length / 2;
+      HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + emu.port() + "/v1/chat/completions"))
+          .timeout(Duration.ofSeconds(5))
+          .header("Authorization", "Bearer k")
+          .POST(HttpRequest.BodyPublishers.ofByteArrays(List.of(
+              java.util.Arrays.copyOfRange(bytes, 0, half), java.util.Arrays.copyOfRange(bytes, half, bytes.length))))
+          .build();
+      HttpResponse<String> r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals(OpenAiEmulator.digest(CHAT), r.headers().firstValue("x-emulator-digest").get());
+      // The connection stays usable after a chunked body: the next call on it is answered too.
+      assertEquals(200, post(emu, "/v1/chat/completions", CHAT, "k").statusCode());
+    }
+  }
+
+  @Test
   void errorsLikeTheService() throws Exception {
     EmulatorConfig cfg = EmulatorConfig.builder().acceptedKeys(Set.of("sk-good-key-1234"))
         .quotaExhaustedKeys(Set.of("sk-broke")).tpm(100).windowSeconds(60).build();

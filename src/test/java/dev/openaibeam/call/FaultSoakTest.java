@@ -49,7 +49,11 @@ class FaultSoakTest {
           OpenAiCall.create()
               .withBaseUrl(emu.baseUrl())
               .withApiKey(TestKeys.file("sk-soak"))
-              .withRequestTimeout(Duration.ofSeconds(2))
+              // Longer than a loaded machine needs to read an answer the emulator has already
+              // counted as a success (timed out, that row would be paid twice and this test fail);
+              // every bundle with a hang waits this long, so it is not longer still (2 s: ~30 s
+              // test, 3 s: ~50 s, 5 s: ~77 s here).
+              .withRequestTimeout(Duration.ofSeconds(3))
               .withMaxInFlight(256)
               .withRetryPolicy(RetryPolicy.of(8).withInitialBackoff(Duration.ofMillis(50))
                   .withMaxBackoff(Duration.ofMillis(500))));

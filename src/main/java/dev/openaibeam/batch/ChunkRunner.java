@@ -102,7 +102,12 @@ final class ChunkRunner implements AutoCloseable {
     long[] latency = new long[n];
     int[] sent = new int[n];
     long deadline = System.nanoTime() + settings.maxWait.toNanos();
-    ChunkState state = initial;
+    // A retried await (its bundle failed after a resubmission) starts from its input, which names
+    // fewer rounds than the state file: continue from the file, or it would create and pay for the
+    // same resubmission again.
+    ChunkState stored = readState(chunk);
+    ChunkState state =
+        stored != null && stored.rounds.size() > initial.rounds.size() ? stored : initial;
     List<Integer> pending = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       pending.add(i);

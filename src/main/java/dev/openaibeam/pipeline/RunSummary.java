@@ -5,6 +5,7 @@ import dev.openaibeam.batch.BatchMetrics;
 import dev.openaibeam.call.CallMetrics;
 import dev.openaibeam.cost.SpendReport;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
 
 /** The end-of-run summary, read from the pipeline's committed (else attempted) metrics. */
@@ -32,27 +33,30 @@ public final class RunSummary {
   public final SpendReport spend;
 
   private RunSummary(PipelineResult result, double wallSeconds) {
-    this.results = counter(result, OpenAiBeamPipeline.NAMESPACE, OpenAiBeamPipeline.RESULTS_WRITTEN);
-    this.resumed = counter(result, OpenAiBeamPipeline.NAMESPACE, Resume.SKIPPED);
-    this.failures = counter(result, OpenAiBeamPipeline.NAMESPACE, OpenAiBeamPipeline.FAILURES_WRITTEN);
-    this.requests = counter(result, CallMetrics.NAMESPACE, CallMetrics.REQUESTS);
-    this.attempts = counter(result, CallMetrics.NAMESPACE, CallMetrics.ATTEMPTS);
-    this.retried = counter(result, CallMetrics.NAMESPACE, CallMetrics.RETRIED);
-    this.rateLimitedRequests = counter(result, CallMetrics.NAMESPACE, CallMetrics.RATE_LIMITED_REQUESTS);
-    this.rateLimitedTokens = counter(result, CallMetrics.NAMESPACE, CallMetrics.RATE_LIMITED_TOKENS);
-    this.rateLimitedOther = counter(result, CallMetrics.NAMESPACE, CallMetrics.RATE_LIMITED_OTHER);
-    this.tokensEstimated = counter(result, CallMetrics.NAMESPACE, CallMetrics.TOKENS_ESTIMATED);
-    this.tokensActual = counter(result, CallMetrics.NAMESPACE, CallMetrics.TOKENS_ACTUAL);
-    this.promptTokensEstimated =
-        counter(result, CallMetrics.NAMESPACE, CallMetrics.PROMPT_TOKENS_ESTIMATED);
-    this.promptTokensActual = counter(result, CallMetrics.NAMESPACE, CallMetrics.PROMPT_TOKENS_ACTUAL);
-    this.budgetWaitMs = counter(result, CallMetrics.NAMESPACE, CallMetrics.BUDGET_WAIT_MS);
+    // One query per namespace (each query scans every metric of the job).
+    Map<String, Long> job = MetricCounters.inNamespace(result, OpenAiBeamPipeline.NAMESPACE);
+    Map<String, Long> call = MetricCounters.inNamespace(result, CallMetrics.NAMESPACE);
+    Map<String, Long> batch = MetricCounters.inNamespace(result, BatchMetrics.NAMESPACE);
+    this.results = count(job, OpenAiBeamPipeline.RESULTS_WRITTEN);
+    this.resumed = count(job, Resume.SKIPPED);
+    this.failures = count(job, OpenAiBeamPipeline.FAILURES_WRITTEN);
+    this.requests = count(call, CallMetrics.REQUESTS);
+    this.attempts = count(call, CallMetrics.ATTEMPTS);
+    this.retried = count(call, CallMetrics.RETRIED);
+    this.rateLimitedRequests = count(call, CallMetrics.RATE_LIMITED_REQUESTS);
+    this.rateLimitedTokens = count(call, CallMetrics.RATE_LIMITED_TOKENS);
+    this.rateLimitedOther = count(call, CallMetrics.RATE_LIMITED_OTHER);
+    this.tokensEstimated = count(call, CallMetrics.TOKENS_ESTIMATED);
+    this.tokensActual = count(call, CallMetrics.TOKENS_ACTUAL);
+    this.promptTokensEstimated = count(call, CallMetrics.PROMPT_TOKENS_ESTIMATED);
+    this.promptTokensActual = count(call, CallMetrics.PROMPT_TOKENS_ACTUAL);
+    this.budgetWaitMs = count(call, CallMetrics.BUDGET_WAIT_MS);
     this.wallSeconds = wallSeconds;
-    this.batchesCreated = counter(result, BatchMetrics.NAMESPACE, BatchMetrics.BATCHES_CREATED);
-    this.batchesReattached = counter(result, BatchMetrics.NAMESPACE, BatchMetrics.BATCHES_REATTACHED);
-    this.batchFilesUploaded = counter(result, BatchMetrics.NAMESPACE, BatchMetrics.FILES_UPLOADED);
-    this.batchHttpCalls = counter(result, BatchMetrics.NAMESPACE, BatchMetrics.HTTP_CALLS);
-    this.batchLinesResubmitted = counter(result, BatchMetrics.NAMESPACE, BatchMetrics.LINES_RESUBMITTED);
+    this.batchesCreated = count(batch, BatchMetrics.BATCHES_CREATED);
+    this.batchesReattached = count(batch, BatchMetrics.BATCHES_REATTACHED);
+    this.batchFilesUploaded = count(batch, BatchMetrics.FILES_UPLOADED);
+    this.batchHttpCalls = count(batch, BatchMetrics.HTTP_CALLS);
+    this.batchLinesResubmitted = count(batch, BatchMetrics.LINES_RESUBMITTED);
     this.spend = SpendReport.of(result);
   }
 
@@ -102,7 +106,7 @@ public final class RunSummary {
     return s.toString();
   }
 
-  private static long counter(PipelineResult result, String namespace, String name) {
-    return MetricCounters.named(result, namespace, name);
+  private static long count(Map<String, Long> counters, String name) {
+    return counters.getOrDefault(name, 0L);
   }
 }

@@ -1,11 +1,11 @@
 package dev.openaibeam.call;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.openaibeam.budget.CircuitBreaker;
 import dev.openaibeam.budget.PacerSnapshot;
 import dev.openaibeam.budget.ShardPacer;
 import dev.openaibeam.budget.WorkerThrottle;
 import dev.openaibeam.cost.SpendTracker;
+import dev.openaibeam.cost.TokenUsage;
 import dev.openaibeam.http.CallOutcome;
 import dev.openaibeam.http.OpenAiHttpClient;
 import dev.openaibeam.http.RateLimitHeaders;
@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.PriorityQueue;
 import java.util.Random;
@@ -367,14 +368,10 @@ final class CallScheduler {
   }
 
   private void succeed(PendingCall call, CallOutcome outcome, ShardPacer pacer, long now) {
-    JsonNode usage = outcome.json() == null ? null : outcome.json().get("usage");
-    if (usage != null) {
-      long prompt = usage.has("prompt_tokens")
-          ? usage.path("prompt_tokens").asLong()
-          : usage.path("input_tokens").asLong();
-      long completion = usage.has("completion_tokens")
-          ? usage.path("completion_tokens").asLong()
-          : usage.path("output_tokens").asLong();
+    Optional<TokenUsage> usage = TokenUsage.fromResponse(outcome.json());
+    if (usage.isPresent()) {
+      long prompt = usage.get().inputTokens();
+      long completion = usage.get().outputTokens();
       metrics.promptTokensActual.inc(prompt);
       metrics.completionTokens.inc(completion);
       metrics.tokensActual.inc(prompt + completion);
@@ -391,7 +388,7 @@ final class CallScheduler {
     metrics.latencyMs.update(latencyMs);
     metrics.succeeded.inc();
     LocalProgress.SUCCEEDED.incrementAndGet();
-    spend.settle(call.shardKey, call.model, outcome.json(), call.reservedNanoUsd);
+    spend.settle(call.shardKey, call.model, outcome.json(), usage, call.reservedNanoUsd);
     call.reservedNanoUsd = 0;
     String body = outcome.body() == null ? "" : outcome.body();
     ApiResponse response = ApiResponse.of(call.request, body, call.attempts, latencyMs);

@@ -6,6 +6,7 @@ import dev.openaibeam.budget.PacerSnapshot;
 import dev.openaibeam.budget.ShardPacer;
 import dev.openaibeam.cost.SpendSnapshot;
 import dev.openaibeam.cost.SpendTracker;
+import dev.openaibeam.cost.Usd;
 import dev.openaibeam.http.OpenAiHttpClient;
 import dev.openaibeam.tokens.TokenEstimate;
 import java.io.IOException;
@@ -96,7 +97,7 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
     String shardKey = element.getKey();
     ApiRequest request = element.getValue();
     ShardPacer pacer = scheduler.pacer(shardKey, pacerState::read);
-    spend.load(shardKey, spendState::read);
+    spend.load(shardKey, spendState::read); // reads state only under a cap
 
     if (!needsBody) {
       // No token budget, no cost cap, no deployment URL: nothing needs the body parsed or its
@@ -168,13 +169,40 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
               "model '" + call.model + "' has no price, so a call could break the cost cap; add it"
                   + " to the price file (--priceFile) or run without --maxCostUsd",
               null));
+    } else if (spend.exceedsShardCap(worstCase.get())) {
+      // Like a request over the whole TPM budget: this row can never fit, the others still can.
+      scheduler.rejectBeforeSending(
+          call,
+          ApiError.of(
+              null,
+              "invalid_input",
+              "cost_too_large",
+              "request could cost up to $" + Usd.format(worstCase.get()) + " (prompt estimate +"
+                  + " margin and n x max tokens), more than a budget shard's share of the cost cap;"
+                  + " lower its max tokens, raise --maxCostUsd or use fewer --budgetShards",
+              null));
     } else if (spend.capped(call.shardKey)) {
-      spend.notSent();
+      holdBack(call);
     } else if (scheduler.reserveCost(call, worstCase.get())) {
       scheduler.submit(call);
     } else {
       spend.stop(call.shardKey);
-      spend.notSent();
+      holdBack(call);
+    }
+  }
+
+  /**
+   * A row the cap keeps from being sent. With a result journal it is left unanswered, so a run with
+   * resume sends it; without one nothing would ever name it, so it becomes a replayable failure.
+   */
+  private void holdBack(PendingCall call) {
+    spend.notSent();
+    if (journal == null) {
+      scheduler.rejectBeforeSending(
+          call,
+          ApiError.of(null, "cost_cap", "cost_cap_reached",
+              "not sent: the cost cap (--maxCostUsd) was reached; replay this failure to send it",
+              null));
     }
   }
 

@@ -47,9 +47,12 @@ public final class SpendTracker {
     checkedThisBundle.clear();
   }
 
-  /** Makes the shard's account current: ours if we wrote the state last, else the state's. */
+  /**
+   * Makes the shard's account current: ours if we wrote the state last, else the state's. Without a
+   * cap there is no account, and the state is not read.
+   */
   public void load(String shardKey, Supplier<SpendSnapshot> stored) {
-    if (!checkedThisBundle.add(shardKey)) {
+    if (!hasCap() || !checkedThisBundle.add(shardKey)) {
       return;
     }
     SpendSnapshot s = stored.get();
@@ -85,6 +88,14 @@ public final class SpendTracker {
                         PricingMode.ONLINE));
   }
 
+  /**
+   * Whether a call reserving {@code nanos} could never be sent, even on an empty account: it alone
+   * is more than a shard's share of the cap.
+   */
+  public boolean exceedsShardCap(long nanos) {
+    return nanos > shardCapNanos;
+  }
+
   /** Reserves {@code nanos} on the shard if that keeps it within its cap. */
   public boolean tryReserve(String shardKey, long nanos) {
     return account(shardKey).tryReserve(nanos);
@@ -110,8 +121,9 @@ public final class SpendTracker {
    * call's reservation with that cost. An unpriced answer is counted as such; under a cap its
    * reservation stays spent, since its real cost is unknown.
    */
-  public void settle(String shardKey, String requestModel, JsonNode responseBody, long reservedNanos) {
-    long nanos = record(requestModel, responseBody, PricingMode.ONLINE);
+  public void settle(String shardKey, String requestModel, JsonNode responseBody,
+      Optional<TokenUsage> usage, long reservedNanos) {
+    long nanos = record(requestModel, responseBody, usage, PricingMode.ONLINE);
     // An unpriced answer's real cost is unknown: its reservation stays spent.
     account(shardKey).settle(reservedNanos, nanos < 0 ? reservedNanos : nanos);
   }
@@ -121,7 +133,12 @@ public final class SpendTracker {
    * returns its cost in nano-dollars, or -1 when it has no price or no usage (counted as unpriced).
    */
   public long record(String requestModel, JsonNode responseBody, PricingMode mode) {
-    Optional<TokenUsage> usage = TokenUsage.fromResponse(responseBody);
+    return record(requestModel, responseBody, TokenUsage.fromResponse(responseBody), mode);
+  }
+
+  /** As {@link #record(String, JsonNode, PricingMode)}, with the answer's usage already read. */
+  public long record(String requestModel, JsonNode responseBody, Optional<TokenUsage> usage,
+      PricingMode mode) {
     String responseModel = responseBody == null ? "" : responseBody.path("model").asText("");
     Optional<PriceTable.Match> match = settings.prices().lookup(requestModel);
     if (match.isEmpty()) {

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.openaibeam.tokens.TokenEstimate;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** A shard's dollar account: reservations, settling, the cap share, and moving between workers. */
@@ -28,7 +30,8 @@ class SpendTrackerTest {
     assertFalse(t.tryReserve("k", worst), "7 x $0.16 > $1");
     long small = t.reservationFor("m", new TokenEstimate(20, 30)).get(); // 52 tokens: $0.052
     assertFalse(t.tryReserve("k", small), "$0.96 + $0.052 > $1");
-    t.settle("k", "m", JSON.readTree("{\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":8}}"), worst);
+    JsonNode answer = JSON.readTree("{\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":8}}");
+    t.settle("k", "m", answer, TokenUsage.fromResponse(answer), worst);
     assertEquals(5 * worst, t.reservedNanos("k"));
     assertTrue(t.tryReserve("k", small), "the settled call cost $0.108, not $0.16: room for $0.052");
     t.release("k", small);
@@ -45,7 +48,7 @@ class SpendTrackerTest {
   }
 
   @Test
-  void anotherWorkerContinuesFromStateCountingReservationsAsSpent() {
+  void anotherWorkerContinuesFromStateCountingReservationsAsSpent() throws Exception {
     CostSettings s = new CostSettings(PRICES, 1.0);
     SpendTracker first = new SpendTracker(s, 1);
     first.load("k", () -> null);
@@ -58,13 +61,25 @@ class SpendTrackerTest {
     assertTrue(second.tryReserve("k", 700_000_000L));
     assertFalse(second.tryReserve("k", 1L), "the first worker's reservation is still counted");
 
-    // The writer itself keeps its exact in-memory account in its next bundle.
-    first.settle("k", "m", null, 300_000_000L); // no usage: the reservation stays spent
+    // The writer itself keeps its exact in-memory account in its next bundle: the snapshot it wrote
+    // with $0.30 in flight is not restored (that would count the reservation as spent), so the
+    // call's real cost, $0.108, is what counts once it settles.
     first.startBundle();
     SpendSnapshot mine = first.snapshot("k");
+    JsonNode answer = JSON.readTree("{\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":8}}");
+    first.settle("k", "m", answer, TokenUsage.fromResponse(answer), 300_000_000L);
     first.startBundle();
     first.load("k", () -> mine);
     assertEquals(0, first.reservedNanos("k"));
+    assertTrue(first.tryReserve("k", 1_000_000_000L - 108_000_000L),
+        "the settled cost counts, not the snapshot's reservation");
+
+    // An answer without usage: its real cost is unknown, so its reservation stays spent.
+    SpendTracker third = new SpendTracker(s, 1);
+    third.load("k", () -> null);
+    assertTrue(third.tryReserve("k", 300_000_000L));
+    third.settle("k", "m", null, Optional.empty(), 300_000_000L);
+    assertFalse(third.tryReserve("k", 700_000_001L), "the unpriced answer's reservation is spent");
   }
 
   @Test

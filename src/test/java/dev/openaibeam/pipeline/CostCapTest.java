@@ -78,7 +78,19 @@ class CostCapTest {
       List<JsonNode> failures = JobFiles.lines(dir.resolve("out/failures"));
       assertEquals(1, failures.size(), "only the unpriced row fails: " + failures);
       assertEquals("unpriced_model", failures.get(0).path("error").path("code").asText());
-      assertEquals(0, first.received() - first.accepted(), "the unpriced row was sent");
+      // The emulator saw exactly the calls it accepted, and never the unpriced row (bodies as sent:
+      // the parser drops custom_id).
+      Set<String> seen = emu.receivedDigests();
+      int capRowsSeen = 0;
+      for (int i = 0; i < ROWS; i++) {
+        if (seen.contains(OpenAiEmulator.digest(lines.get(i).replace("{\"custom_id\":\"row-" + i + "\",", "{")))) {
+          capRowsSeen++;
+        }
+      }
+      assertEquals(first.accepted(), capRowsSeen, "digests of the rows sent");
+      assertEquals(0, first.received() - first.accepted(), "the emulator refused a call");
+      assertTrue(!seen.contains(OpenAiEmulator.digest(lines.get(ROWS).replace("{\"custom_id\":\"no-price\",", "{"))),
+          "the unpriced row was sent");
 
       int rc2 = OpenAiBeamMain.run(OpenAiBeamPipelineTest.options(dir, input.toString(), emu,
           "--priceFile=" + prices, "--maxCostUsd=100", "--resume"));

@@ -1,12 +1,37 @@
 package dev.openaibeam.pipeline;
 
 import com.google.common.base.Strings;
+import dev.openaibeam.batch.ModeChoice;
 import dev.openaibeam.batch.OpenAiBatch;
 import java.time.Duration;
 
 /** The {@link OpenAiBatch} transform the JSONL job's options describe. */
 final class BatchOptions {
   private BatchOptions() {}
+
+  /**
+   * Refuses options the Batch API path cannot honour when the options can send rows to it ({@code
+   * --mode=batch}, or {@code auto} accepting 24 h answers), instead of ignoring them.
+   */
+  static void checkSupported(OpenAiBeamOptions o) {
+    String mode = o.getMode().toLowerCase(java.util.Locale.ROOT);
+    boolean batchPossible =
+        mode.equals("batch")
+            || (mode.equals("auto") && o.getMaxLatencyHours() >= ModeChoice.BATCH_WINDOW_HOURS);
+    if (!batchPossible) {
+      return;
+    }
+    if (o.getMaxCostUsd() > 0) {
+      throw new IllegalArgumentException(
+          "--maxCostUsd is not supported with --mode=" + mode + ": a batch's answers are priced only"
+              + " once it has run; check the cost first with --estimateOnly, or use --mode=online");
+    }
+    if (!Strings.isNullOrEmpty(o.getAzureApiVersion())) {
+      throw new IllegalArgumentException(
+          "--azureApiVersion is not supported with --mode=" + mode
+              + ": the Batch API path speaks OpenAI's Files and Batches endpoints only");
+    }
+  }
 
   /** The state directory: {@code --batchStateDir}, else the {@code --output} prefix + ".batches". */
   static String stateDir(OpenAiBeamOptions o) {

@@ -68,7 +68,12 @@ public final class OpenAiBeamMain {
       }
     }
     Pipeline p = Pipeline.create(options);
-    OpenAiBeamPipeline.build(p, options);
+    try {
+      OpenAiBeamPipeline.build(p, options);
+    } catch (IllegalArgumentException e) {
+      System.err.println("openai-beam: " + e.getMessage());
+      return 1;
+    }
     long start = System.nanoTime();
     try (ProgressLine progress = new ProgressLine(System.err, options.getProgressSeconds())) {
       PipelineResult result = p.run();

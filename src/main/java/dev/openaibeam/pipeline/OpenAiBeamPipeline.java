@@ -81,6 +81,7 @@ public final class OpenAiBeamPipeline {
 
   /** Adds the whole job to {@code p}. */
   public static void build(Pipeline p, OpenAiBeamOptions o) {
+    BatchOptions.checkSupported(o);
     JsonlRequests.Parsed parsed =
         p.apply("ReadRequests", JsonlRequests.read(o.getInput()).withDefaultEndpoint(o.getApiEndpoint()));
     ResultJournal journal = journal(o);

@@ -358,4 +358,20 @@ class OpenAiBatchTest {
       assertEquals(0, emu.batchStats().filesUploaded());
     }
   }
+
+  @Test
+  void optionsTheBatchPathCannotHonourAreRefusedNotIgnored(@TempDir Path dir) throws Exception {
+    OpenAiEmulator emu = emulator(fast());
+    Path in = input(dir, 5, "gpt-4o-mini");
+    assertEquals(1, OpenAiBeamMain.run(options(dir, in, emu, "--maxCostUsd=1")));
+    assertEquals(1, OpenAiBeamMain.run(options(dir, in, emu, "--azureApiVersion=2024-10-21")));
+    assertEquals(1, OpenAiBeamMain.run(
+        options(dir, in, emu, "--mode=auto", "--maxLatencyHours=24", "--maxCostUsd=1")));
+    assertEquals(0, emu.batchStats().httpCalls());
+    assertEquals(0, emu.stats().received());
+    // auto that cannot pick batch (answers wanted sooner than 24 h) keeps the cap: online only.
+    assertEquals(0, OpenAiBeamMain.run(
+        options(dir, in, emu, "--mode=auto", "--maxLatencyHours=1", "--maxCostUsd=1")));
+    assertEquals(5, emu.stats().accepted());
+  }
 }

@@ -2,6 +2,8 @@ package dev.openaibeam.http;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -21,7 +23,7 @@ import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpHeaders;
-import org.apache.hc.core5.http.config.Http1Config;
+import org.apache.hc.core5.http.message.BasicHeader;
 import org.apache.hc.core5.http2.HttpVersionPolicy;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
@@ -45,6 +47,8 @@ public final class OpenAiHttpClient implements AutoCloseable {
   private final HttpSettings settings;
   private final @Nullable String apiKey;
   private final CloseableHttpAsyncClient client;
+  private final Header[] fixedHeaders;
+  private final long timeoutMs;
 
   private OpenAiHttpClient(HttpSettings settings, @Nullable String apiKey, int maxConnections) {
     this.settings = settings;
@@ -74,10 +78,8 @@ public final class OpenAiHttpClient implements AutoCloseable {
                     .build())
             .setDefaultRequestConfig(
                 RequestConfig.custom()
-                    .setResponseTimeout(requestTimeout)
                     .setConnectionRequestTimeout(Timeout.DISABLED) // waits for a slot are ours
                     .build())
-            .setHttp1Config(Http1Config.DEFAULT)
             .disableAutomaticRetries()
             .disableRedirectHandling()
             .disableCookieManagement()
@@ -94,6 +96,22 @@ public final class OpenAiHttpClient implements AutoCloseable {
     }
     this.client = builder.build();
     client.start();
+    this.fixedHeaders = fixedHeaders(settings, this.apiKey);
+    this.timeoutMs = settings.getRequestTimeout().toMillis();
+  }
+
+  /** The key and the configured headers, the same on every call. */
+  private static Header[] fixedHeaders(HttpSettings settings, @Nullable String apiKey) {
+    List<Header> h = new ArrayList<>();
+    if (apiKey != null) {
+      h.add(settings.getApiStyle() == ApiStyle.AZURE
+          ? new BasicHeader("api-key", apiKey)
+          : new BasicHeader(HttpHeaders.AUTHORIZATION, "Bearer " + apiKey));
+    }
+    for (Map.Entry<String, String> e : settings.getHeaders().entrySet()) {
+      h.add(new BasicHeader(e.getKey(), e.getValue()));
+    }
+    return h.toArray(new Header[0]);
   }
 
   /**
@@ -138,7 +156,13 @@ public final class OpenAiHttpClient implements AutoCloseable {
             new FutureCallback<SimpleHttpResponse>() {
               @Override
               public void completed(SimpleHttpResponse response) {
-                outcome.complete(classify(response, System.nanoTime() - start));
+                long latency = System.nanoTime() - start;
+                try {
+                  outcome.complete(classify(response, latency));
+                } catch (RuntimeException e) {
+                  // Never leave the call to the deadline (it would be retried, though answered).
+                  outcome.complete(ResponseClassifier.transport(e, latency, apiKey));
+                }
               }
 
               @Override
@@ -153,8 +177,8 @@ public final class OpenAiHttpClient implements AutoCloseable {
                         new CancellationException("call cancelled"), System.nanoTime() - start, apiKey));
               }
             });
-    // The socket timeout ends a silent connection; this ends one that trickles forever.
-    long timeoutMs = settings.getRequestTimeout().toMillis();
+    // The whole call's deadline (connect, send, wait, read): Apache's timeouts only measure silence;
+    // the socket timeout stays as the backstop that closes a silent connection.
     return outcome
         .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
         .handle(
@@ -182,19 +206,10 @@ public final class OpenAiHttpClient implements AutoCloseable {
   private SimpleHttpRequest request(URI uri, String body) {
     // Bytes, not a String: a byte body goes out with a Content-Length; a String one is chunked,
     // which some OpenAI-compatible servers and proxies do not take.
-    SimpleRequestBuilder b =
-        SimpleRequestBuilder.post(uri).setBody(body.getBytes(StandardCharsets.UTF_8), JSON);
-    if (apiKey != null) {
-      if (settings.getApiStyle() == ApiStyle.AZURE) {
-        b.setHeader("api-key", apiKey);
-      } else {
-        b.setHeader(HttpHeaders.AUTHORIZATION, "Bearer " + apiKey);
-      }
-    }
-    for (Map.Entry<String, String> h : settings.getHeaders().entrySet()) {
-      b.setHeader(h.getKey(), h.getValue());
-    }
-    return b.build();
+    SimpleHttpRequest r =
+        SimpleRequestBuilder.post(uri).setBody(body.getBytes(StandardCharsets.UTF_8), JSON).build();
+    r.setHeaders(fixedHeaders);
+    return r;
   }
 
   /** Closes every connection; calls still in flight complete as transport failures. */

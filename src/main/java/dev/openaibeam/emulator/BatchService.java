@@ -41,17 +41,6 @@ final class BatchService implements AutoCloseable {
   /** What a handler answers: status and JSON (or JSONL) body. */
   record Reply(int status, String body) {}
 
-  /** A counters snapshot. */
-  record Stats(long httpCalls, long filesUploaded, long uploadsRejected, long batchesCreated,
-      long batchesCancelled, long linesAnswered, long lineFailures) {
-    String toJson() {
-      return "{\"http_calls\":" + httpCalls + ",\"files_uploaded\":" + filesUploaded
-          + ",\"uploads_rejected\":" + uploadsRejected + ",\"batches_created\":" + batchesCreated
-          + ",\"batches_cancel_requests\":" + batchesCancelled
-          + ",\"lines_answered\":" + linesAnswered + ",\"line_failures\":" + lineFailures + "}";
-    }
-  }
-
   private static final class StoredFile {
     final String id;
     final String filename;
@@ -173,8 +162,8 @@ final class BatchService implements AutoCloseable {
     behaviour = b;
   }
 
-  Stats stats() {
-    return new Stats(httpCalls.get(), filesUploaded.get(), uploadsRejected.get(),
+  BatchStats stats() {
+    return new BatchStats(httpCalls.get(), filesUploaded.get(), uploadsRejected.get(),
         batchesCreated.get(), cancelRequests.get(), linesAnswered.get(), lineFailures.get());
   }
 
@@ -406,7 +395,9 @@ final class BatchService implements AutoCloseable {
         errors.addObject().put("code", "invalid_url").put("message", "The URL provided for this request does not "
             + "match the batch endpoint " + b.endpoint + ".").put("param", "url").put("line", line);
       }
-      tokens += TOKENS.estimate(b.endpoint, n.get("body")).total();
+      if (now.enqueuedTokenLimit > 0) { // counting every line costs; only a limit needs it
+        tokens += TOKENS.estimate(b.endpoint, n.get("body")).total();
+      }
     }
     if (f.lines.size() > MAX_LINES) {
       errors.addObject().put("code", "too_many_requests").put("message", "The input file has "

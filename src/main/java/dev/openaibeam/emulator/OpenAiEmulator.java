@@ -192,19 +192,13 @@ public final class OpenAiEmulator implements AutoCloseable {
 
   /** Counters of the Files and Batches endpoints (uploads, batches created, lines answered). */
   public BatchStats batchStats() {
-    BatchService.Stats s = batches.stats();
-    return new BatchStats(s.httpCalls(), s.filesUploaded(), s.batchesCreated(),
-        s.batchesCancelled(), s.linesAnswered(), s.lineFailures());
+    return batches.stats();
   }
 
   /** Changes how batches behave from now on (batches already past a step keep their timing). */
   public void setBatchBehaviour(BatchBehaviour behaviour) {
     batches.setBehaviour(behaviour);
   }
-
-  /** What the Batch API endpoints have done since the start or the last reset. */
-  public record BatchStats(long httpCalls, long filesUploaded, long batchesCreated,
-      long cancelRequests, long linesAnswered, long lineFailures) {}
 
   private void acceptLoop() {
     while (!closed) {

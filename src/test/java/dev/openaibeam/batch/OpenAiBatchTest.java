@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.openaibeam.emulator.BatchBehaviour;
+import dev.openaibeam.emulator.BatchStats;
 import dev.openaibeam.emulator.EmulatorConfig;
 import dev.openaibeam.emulator.OpenAiEmulator;
 import dev.openaibeam.cost.PriceTable;
@@ -181,7 +182,7 @@ class OpenAiBatchTest {
       assertEquals("/v1/embeddings", all.get("emb-1").get("endpoint").asText());
       assertTrue(all.get("in.jsonl:112").has("source"));
 
-      OpenAiEmulator.BatchStats s = emu.batchStats();
+      BatchStats s = emu.batchStats();
       // 110 chats in files of <= 40 (at least 3 files) + 1 embeddings file; one batch per file.
       assertTrue(s.filesUploaded() >= 4, "files " + s.filesUploaded());
       assertEquals(s.filesUploaded(), s.batchesCreated());
@@ -304,7 +305,7 @@ class OpenAiBatchTest {
       int first = OpenAiBeamMain.run(options(dir, in, emu, "--batchMaxRequestsPerFile=40",
           "--batchMaxWaitMinutes=0"));
       assertNotEquals(0, first);
-      OpenAiEmulator.BatchStats afterFirst = emu.batchStats();
+      BatchStats afterFirst = emu.batchStats();
       assertTrue(afterFirst.batchesCreated() >= 3, "created " + afterFirst.batchesCreated());
       assertEquals(afterFirst.filesUploaded(), afterFirst.batchesCreated());
       assertEquals(0, afterFirst.linesAnswered());
@@ -312,7 +313,7 @@ class OpenAiBatchTest {
 
       // Second run, same input and state directory: polls the same batches.
       assertEquals(0, OpenAiBeamMain.run(options(dir, in, emu, "--batchMaxRequestsPerFile=40")));
-      OpenAiEmulator.BatchStats afterSecond = emu.batchStats();
+      BatchStats afterSecond = emu.batchStats();
       assertEquals(afterFirst.filesUploaded(), afterSecond.filesUploaded(), "uploaded again");
       assertEquals(afterFirst.batchesCreated(), afterSecond.batchesCreated(), "created again");
       assertEquals(90, afterSecond.linesAnswered());

@@ -43,6 +43,15 @@ class DataflowTranslationTest {
   void jobTranslatesWithOurStepsAndNoKey(@TempDir Path dir) throws Exception {
     Path keyFile = dir.resolve("key.txt");
     Files.writeString(keyFile, KEY);
+    // With the key in a file this JVM can read, a key resolved while building would reach the job.
+    translate(dir.resolve("from-file"), "--apiKeyFile=" + keyFile, null);
+    translate(dir.resolve("from-secret"),
+        "--apiKeySecret=projects/openai-beam-test/secrets/openai-key/versions/latest",
+        "projects/openai-beam-test/secrets/openai-key/versions/latest");
+  }
+
+  private static void translate(Path dir, String keyOption, String secretName) throws Exception {
+    Files.createDirectories(dir);
     Path staged = dir.resolve("pipeline.jar");
     try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(staged))) {
       // a small stand-in for the bundled jar: staging it is what is checked, not its contents
@@ -62,7 +71,7 @@ class DataflowTranslationTest {
       "--input=gs://openai-beam-test/in/*.jsonl",
       "--output=gs://openai-beam-test/out/results",
       "--failures=gs://openai-beam-test/out/failures",
-      "--apiKeySecret=projects/openai-beam-test/secrets/openai-key/versions/latest",
+      keyOption,
       "--rpm=500",
       "--tpm=200000",
       "--budgetShards=4",
@@ -93,8 +102,9 @@ class DataflowTranslationTest {
     for (String step : List.of("ReadRequests", "CallOpenAi", "FormatResults", "WriteResults", "WriteFailures")) {
       assertTrue(names.stream().anyMatch(n -> n.startsWith(step)), step + " missing from " + names);
     }
-    assertTrue(job.contains("projects/openai-beam-test/secrets/openai-key/versions/latest"),
-        "the secret's name, not its value, travels with the job");
+    if (secretName != null) {
+      assertTrue(job.contains(secretName), "the secret's name, not its value, travels with the job");
+    }
     assertFalse(job.contains(KEY), "the key is in the job");
     assertTrue(job.contains("n2-standard-2"), "worker settings missing");
     List<String> stagedFiles = new ArrayList<>();

@@ -75,9 +75,11 @@ class BatchServiceTest {
     assertEquals(400, get.statusCode());
     HttpResponse<String> url = upload("k1", line("a", "x").replace("/v1/chat/completions", "/v1/images"));
     assertEquals(400, url.statusCode());
-    HttpResponse<String> ok = upload("k1", line("a", "x") + "\n" + line("b", "y") + "\n");
+    String content = line("a", "x") + "\n" + line("b", "y") + "\n";
+    HttpResponse<String> ok = upload("k1", content);
     assertEquals(200, ok.statusCode(), ok.body());
     JsonNode file = JSON.readTree(ok.body());
+    assertEquals(content.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, file.get("bytes").asLong());
     assertEquals("batch", file.get("purpose").asText());
     assertEquals(file.get("bytes").asLong(), call("GET", "/files/" + file.get("id").asText(), null).get("bytes").asLong());
   }

@@ -73,6 +73,10 @@ class ExamplesTest {
       assertEquals(0, run(p, ClassifyTickets.NAME, summary), summary.toString());
       assertTrue(summary.toString().contains("enriched       39"), summary.toString());
       assertTrue(summary.toString().contains("failed         1"), summary.toString());
+      // The call lines are RunSummary's: the 429 split, spend and budget wait included.
+      assertTrue(summary.toString().contains("429s           0 (requests 0, tokens 0, other 0)"), summary.toString());
+      assertTrue(summary.toString().contains("spend          "), summary.toString());
+      assertTrue(summary.toString().contains("budget wait    "), summary.toString());
 
       Map<String, Row> tickets = new HashMap<>();
       for (String line : Files.readAllLines(Path.of("pipelines/support-tickets/tickets.csv"))) {

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.google.common.hash.Hashing;
+import dev.openaibeam.call.ApiRequest;
 import dev.openaibeam.call.ApiResponse;
 import dev.openaibeam.emulator.EmulatorConfig;
 import dev.openaibeam.emulator.LatencyModel;
@@ -37,6 +38,7 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
@@ -283,6 +285,78 @@ class OpenAiEnrichmentTest {
           .containsInAnyOrder("late:true");
       p.run().waitUntilFinish();
     }
+  }
+
+  private static ApiResponse answer(String body) {
+    return ApiResponse.of(ApiRequest.of("id", "/v1/chat/completions", "{}", null), body, 1, 0);
+  }
+
+  @Test
+  void answersAreReadInBothUsageShapesFromTextOrTree() throws Exception {
+    String chat =
+        "{\"choices\":[{\"message\":{\"content\":\"hi\"}}],"
+            + "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}";
+    String responsesApi =
+        "{\"output\":[{\"content\":[{\"type\":\"output_text\",\"text\":\"h\"},"
+            + "{\"type\":\"output_text\",\"text\":\"o\"}]}],"
+            + "\"usage\":{\"input_tokens\":11,\"output_tokens\":2}}";
+    String noUsage = "{\"choices\":[{\"text\":\"plain\"}]}";
+    String embedding = "{\"data\":[{\"embedding\":[0.5,-0.25]}],\"usage\":{\"prompt_tokens\":4}}";
+    assertEquals("hi", Responses.text(chat));
+    assertEquals("hi", Responses.text(Responses.parse(chat)));
+    assertEquals(7L, Responses.promptTokens(chat));
+    assertEquals(3L, Responses.completionTokens(Responses.parse(chat)));
+    assertEquals("ho", Responses.text(responsesApi));
+    assertEquals(11L, Responses.promptTokens(Responses.parse(responsesApi)));
+    assertEquals(2L, Responses.completionTokens(responsesApi));
+    assertEquals("plain", Responses.text(noUsage));
+    assertNull(Responses.promptTokens(noUsage));
+    assertNull(Responses.completionTokens(Responses.parse(noUsage)));
+    assertEquals(List.of(0.5f, -0.25f), Responses.embedding(embedding));
+    assertEquals(4L, Responses.promptTokens(Responses.parse(embedding)));
+
+    // The row enrichers read both shapes, and no usage as null tokens.
+    Row in = Row.withSchema(TICKETS).addValues("r", "gpt-4o-mini", "t").build();
+    RowChat rowChat = RowChat.of("gpt-4o-mini", "{text}");
+    Schema chatOut = rowChat.outputSchema(TICKETS);
+    Row a = rowChat.join(in, answer(responsesApi), chatOut);
+    assertEquals("ho", a.getString("response"));
+    assertEquals(11L, a.getInt64("response_prompt_tokens"));
+    assertEquals(2L, a.getInt64("response_completion_tokens"));
+    Row b = rowChat.join(in, answer(noUsage), chatOut);
+    assertEquals("plain", b.getString("response"));
+    assertNull(b.getInt64("response_prompt_tokens"));
+    assertNull(b.getInt64("response_completion_tokens"));
+    RowEmbeddings rowEmbed = RowEmbeddings.of("text-embedding-3-small", "text");
+    Row e = rowEmbed.join(in, answer(embedding), rowEmbed.outputSchema(TICKETS));
+    assertEquals(List.of(0.5f, -0.25f), new ArrayList<>(e.getArray("embedding")));
+    assertEquals(4L, e.getInt64("embedding_tokens"));
+  }
+
+  @Test
+  void jsonSchemaIsSentAsGivenBeforeAndAfterSerialization() throws Exception {
+    String schema =
+        "{\"type\":\"object\",\"properties\":{\"label\":{\"type\":\"string\"}},"
+            + "\"required\":[\"label\"],\"additionalProperties\":false}";
+    RowChat chat = RowChat.of("gpt-4o-mini", "Label: {text}").withJsonSchema("label", schema);
+    Row one = Row.withSchema(TICKETS).addValues("1", "m", "first").build();
+    Row two = Row.withSchema(TICKETS).addValues("2", "m", "second").build();
+    // After a Java round trip (as on a worker) the schema is parsed again, on first use.
+    RowChat copy = SerializableUtils.clone(chat);
+    for (RowChat c : List.of(chat, copy, chat.withResponseField("label_json"))) {
+      for (Row r : List.of(one, two, one)) {
+        com.fasterxml.jackson.databind.JsonNode body = JSON.readTree(c.request(r).getBody());
+        com.fasterxml.jackson.databind.JsonNode js = body.path("response_format").path("json_schema");
+        assertEquals("json_schema", body.path("response_format").path("type").asText());
+        assertEquals("label", js.path("name").asText());
+        assertTrue(js.path("strict").asBoolean());
+        assertEquals(JSON.readTree(schema), js.path("schema"));
+        assertEquals("Label: " + r.getString("text"), body.path("messages").path(0).path("content").asText());
+      }
+    }
+    assertEquals(chat.request(two), copy.request(two));
+    assertThrows(IllegalArgumentException.class, () -> RowChat.of("m", "{text}").withJsonSchema("x", "[1]"));
+    assertThrows(IllegalArgumentException.class, () -> RowChat.of("m", "{text}").withJsonSchema("x", "{nope"));
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.openaibeam.call;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
+
 /**
  * The service answered in a way no retry and no other row can fix (invalid key, no quota left):
  * the run stops with this message instead of writing a failure per remaining row. The rows not yet
@@ -15,6 +17,19 @@ public final class HopelessApiException extends RuntimeException {
 
   public ApiError getError() {
     return error;
+  }
+
+  /**
+   * The hopeless error that stopped a run, found in {@code t} or its causes (runners wrap what a
+   * step threw), or null when there is none.
+   */
+  public static @Nullable HopelessApiException findIn(@Nullable Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof HopelessApiException) {
+        return (HopelessApiException) c;
+      }
+    }
+    return null;
   }
 
   private static String describe(ApiError e) {

@@ -216,6 +216,11 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, OpenAi
     return settings;
   }
 
+  /** Whether answers are recorded in a result journal ({@link #withJournal}). */
+  public boolean hasJournal() {
+    return settings.journal() != null;
+  }
+
   @Override
   public void validate(PipelineOptions options) {
     super.validate(options);

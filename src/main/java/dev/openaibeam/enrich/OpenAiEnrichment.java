@@ -94,7 +94,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * output coder is {@link #withOutputCoder}, else the one the registry has for the join function's
  * declared output type, else whatever {@code setCoder} you call on {@link Result#getEnriched()}.
  *
- * <p>Do not set a result journal on the wrapped call: it would write the carried elements to it.
+ * <p>The wrapped call must not have a result journal ({@link OpenAiCall#withJournal}): it would
+ * write the carried elements to disk. Such a call is refused when the pipeline is built.
  */
 public final class OpenAiEnrichment<T, OutT>
     extends PTransform<PCollection<T>, OpenAiEnrichment.Result<T, OutT>> {
@@ -167,7 +168,10 @@ public final class OpenAiEnrichment<T, OutT>
     return new OpenAiEnrichment<>(requestFn, joinFn, rowEnricher, c, idFn, inputCoder, outputCoder);
   }
 
-  /** Replaces the wrapped call (and all its settings) by {@code call}. */
+  /**
+   * Replaces the wrapped call (and all its settings) by {@code call}, which must not have a result
+   * journal.
+   */
   public OpenAiEnrichment<T, OutT> withCall(OpenAiCall call) {
     return with(Preconditions.checkNotNull(call, "call"));
   }
@@ -267,12 +271,21 @@ public final class OpenAiEnrichment<T, OutT>
   @Override
   public void validate(@Nullable PipelineOptions options) {
     super.validate(options);
+    checkNoJournal();
     call.validate(options);
+  }
+
+  private void checkNoJournal() {
+    Preconditions.checkArgument(
+        !call.hasJournal(),
+        "OpenAiEnrichment cannot wrap a call with a result journal (withJournal): the journal"
+            + " would write every element it carries to disk; use a call without one");
   }
 
   @Override
   @SuppressWarnings("unchecked")
   public Result<T, OutT> expand(PCollection<T> input) {
+    checkNoJournal();
     RequestFn<T> buildFn = requestFn;
     JoinFn<T, OutT> join = joinFn;
     Coder<OutT> outCoder = outputCoder;
@@ -393,14 +406,19 @@ public final class OpenAiEnrichment<T, OutT>
     @ProcessElement
     public void process(@Element T input, MultiOutputReceiver out) throws Exception {
       byte[] encoded = CoderUtils.encodeToByteArray(coder, input);
-      String id = CarriedInput.derivedId(encoded);
+      String id = null;
       EnrichmentRequest request;
       try {
-        if (idFn != null) {
-          id = Preconditions.checkNotNull(idFn.apply(input), "the id function returned null");
-        }
+        // The hash only when there is no id function (or, below, when it failed).
+        id =
+            idFn != null
+                ? Preconditions.checkNotNull(idFn.apply(input), "the id function returned null")
+                : CarriedInput.derivedId(encoded);
         request = Preconditions.checkNotNull(requestFn.build(input), "the request function returned null");
       } catch (Exception e) {
+        if (id == null) {
+          id = CarriedInput.derivedId(encoded);
+        }
         buildFailed.inc();
         failed.inc();
         ApiRequest none = ApiRequest.of(id, "", "", null);

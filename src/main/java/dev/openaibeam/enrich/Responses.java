@@ -2,13 +2,18 @@ package dev.openaibeam.enrich;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.openaibeam.cost.TokenUsage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** Reads the parts of an API answer that join functions need. */
+/**
+ * Reads the parts of an API answer that join functions need. Each reader takes the answer's body
+ * as text or, to read several parts of one answer without parsing it again, as the tree {@link
+ * #parse} returns.
+ */
 public final class Responses {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -27,8 +32,12 @@ public final class Responses {
    * {@code output_text} parts of the Responses API. Throws when there is none (e.g. a refusal).
    */
   public static String text(String body) {
-    JsonNode root = parse(body);
-    JsonNode choice = root.path("choices").path(0);
+    return text(parse(body));
+  }
+
+  /** {@link #text(String)} of a parsed answer. */
+  public static String text(JsonNode answer) {
+    JsonNode choice = answer.path("choices").path(0);
     if (choice.path("message").path("content").isTextual()) {
       return choice.path("message").path("content").asText();
     }
@@ -36,7 +45,7 @@ public final class Responses {
       return choice.path("text").asText();
     }
     StringBuilder out = new StringBuilder();
-    for (JsonNode item : root.path("output")) {
+    for (JsonNode item : answer.path("output")) {
       for (JsonNode part : item.path("content")) {
         if ("output_text".equals(part.path("type").asText())) {
           out.append(part.path("text").asText());
@@ -53,7 +62,12 @@ public final class Responses {
 
   /** The first embedding of an embeddings answer. */
   public static List<Float> embedding(String body) {
-    JsonNode vector = parse(body).path("data").path(0).path("embedding");
+    return embedding(parse(body));
+  }
+
+  /** {@link #embedding(String)} of a parsed answer. */
+  public static List<Float> embedding(JsonNode answer) {
+    JsonNode vector = answer.path("data").path(0).path("embedding");
     if (!vector.isArray() || vector.isEmpty()) {
       throw new IllegalArgumentException("the answer has no embedding");
     }
@@ -64,19 +78,29 @@ public final class Responses {
     return out;
   }
 
-  /** Prompt (input) tokens from {@code usage}, or null when the answer has none. */
+  /**
+   * Prompt (input) tokens from {@code usage} (Chat Completions, Completions, Embeddings or Responses
+   * API), or null when the answer has no usage.
+   */
   public static @Nullable Long promptTokens(String body) {
-    return usage(body, "prompt_tokens", "input_tokens");
+    return promptTokens(parse(body));
   }
 
-  /** Completion (output) tokens from {@code usage}, or null when the answer has none. */
+  /** {@link #promptTokens(String)} of a parsed answer. */
+  public static @Nullable Long promptTokens(JsonNode answer) {
+    return TokenUsage.fromResponse(answer).map(TokenUsage::inputTokens).orElse(null);
+  }
+
+  /**
+   * Completion (output) tokens from {@code usage} (Chat Completions, Completions or Responses API),
+   * or null when the answer has no usage.
+   */
   public static @Nullable Long completionTokens(String body) {
-    return usage(body, "completion_tokens", "output_tokens");
+    return completionTokens(parse(body));
   }
 
-  private static @Nullable Long usage(String body, String name, String responsesApiName) {
-    JsonNode usage = parse(body).path("usage");
-    JsonNode v = usage.has(name) ? usage.get(name) : usage.get(responsesApiName);
-    return v != null && v.canConvertToLong() ? v.asLong() : null;
+  /** {@link #completionTokens(String)} of a parsed answer. */
+  public static @Nullable Long completionTokens(JsonNode answer) {
+    return TokenUsage.fromResponse(answer).map(TokenUsage::outputTokens).orElse(null);
   }
 }

@@ -1,10 +1,12 @@
 package dev.openaibeam.enrich;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.base.Preconditions;
 import dev.openaibeam.call.ApiResponse;
+import dev.openaibeam.cost.TokenUsage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -53,6 +55,8 @@ public final class RowChat extends RowEnricher {
   private final @Nullable String jsonSchemaName;
   private final @Nullable String jsonSchema;
   private final String responseField;
+  /** {@link #jsonSchema} parsed, once per instance (after deserialization: on first use). */
+  private transient volatile @Nullable JsonNode parsedJsonSchema;
 
   private RowChat(
       @Nullable String model,
@@ -112,13 +116,31 @@ public final class RowChat extends RowEnricher {
    * response field then holds that JSON text.
    */
   public RowChat withJsonSchema(String name, String schemaJson) {
+    JsonNode schema;
     try {
-      Preconditions.checkArgument(JSON.readTree(schemaJson).isObject(), "the schema must be a JSON object");
+      schema = JSON.readTree(schemaJson);
     } catch (IOException e) {
       throw new IllegalArgumentException("the schema is not JSON: " + e.getMessage(), e);
     }
-    return new RowChat(model, modelField, template, systemPrompt, maxTokens, temperature,
+    Preconditions.checkArgument(schema != null && schema.isObject(), "the schema must be a JSON object");
+    RowChat out = new RowChat(model, modelField, template, systemPrompt, maxTokens, temperature,
         name, schemaJson, responseField);
+    out.parsedJsonSchema = schema;
+    return out;
+  }
+
+  /** The JSON schema as a tree, parsed once; requests share it and never change it. */
+  private JsonNode jsonSchema() {
+    JsonNode schema = parsedJsonSchema;
+    if (schema == null) {
+      try {
+        schema = JSON.readTree(jsonSchema);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e); // cannot happen: withJsonSchema parsed it
+      }
+      parsedJsonSchema = schema;
+    }
+    return schema;
   }
 
   /** Name of the answer's text field (default {@code response}); prefixes the usage fields. */
@@ -200,21 +222,21 @@ public final class RowChat extends RowEnricher {
       ObjectNode js = format.putObject("json_schema");
       js.put("name", jsonSchemaName);
       js.put("strict", true);
-      try {
-        js.set("schema", JSON.readTree(jsonSchema));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      js.set("schema", jsonSchema());
     }
     return EnrichmentRequest.chat(body);
   }
 
   @Override
   public Row join(Row input, ApiResponse response, Schema outputSchema) {
-    String body = response.getBody();
+    JsonNode answer = Responses.parse(response.getBody());
+    TokenUsage usage = TokenUsage.fromResponse(answer).orElse(null);
     return Row.withSchema(outputSchema)
         .addValues(input.getValues())
-        .addValues(Responses.text(body), Responses.promptTokens(body), Responses.completionTokens(body))
+        .addValues(
+            Responses.text(answer),
+            usage == null ? null : usage.inputTokens(),
+            usage == null ? null : usage.outputTokens())
         .build();
   }
 

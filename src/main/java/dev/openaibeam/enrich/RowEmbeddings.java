@@ -1,5 +1,6 @@
 package dev.openaibeam.enrich;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.base.Preconditions;
@@ -87,10 +88,10 @@ public final class RowEmbeddings extends RowEnricher {
 
   @Override
   public Row join(Row input, ApiResponse response, Schema outputSchema) {
-    String body = response.getBody();
+    JsonNode answer = Responses.parse(response.getBody());
     return Row.withSchema(outputSchema)
         .addValues(input.getValues())
-        .addValues(Responses.embedding(body), Responses.promptTokens(body))
+        .addValues(Responses.embedding(answer), Responses.promptTokens(answer))
         .build();
   }
 

@@ -7,6 +7,7 @@ import dev.openaibeam.call.ApiResponse;
 import dev.openaibeam.enrich.EnrichmentRequest;
 import dev.openaibeam.enrich.OpenAiEnrichment;
 import dev.openaibeam.enrich.Responses;
+import dev.openaibeam.enrich.RowChat;
 import dev.openaibeam.pipeline.OpenAiBeamOptions;
 import dev.openaibeam.pipeline.OpenAiBeamPipeline;
 import java.io.IOException;
@@ -91,26 +92,24 @@ public final class ClassifyTickets {
     System.exit(ExampleRun.run(p, NAME, o.getOutput() + "*.csv", o.getFailures() + "*.jsonl", System.out));
   }
 
+  /**
+   * The chat request every ticket gets: the system prompt, the ticket as the user message, at most
+   * 80 tokens, temperature 0 and the answer schema in strict Structured Outputs.
+   */
+  static RowChat chat(String model) {
+    return RowChat.of(model, "Subject: {subject}\n\n{body}")
+        .withSystemPrompt(SYSTEM_PROMPT)
+        .withMaxTokens(80)
+        .withTemperature(0)
+        .withJsonSchema("ticket_label", ANSWER_SCHEMA);
+  }
+
   /** The chat request for one ticket; an empty ticket cannot be classified. */
-  static EnrichmentRequest request(Row ticket, String model) throws IOException {
+  static EnrichmentRequest request(Row ticket, RowChat chat) {
     if (ticket.getString("subject").isBlank() && ticket.getString("body").isBlank()) {
       throw new IllegalArgumentException("ticket " + ticket.getString("ticket_id") + " is empty");
     }
-    ObjectNode body = JSON.createObjectNode();
-    body.put("model", model);
-    body.putArray("messages")
-        .add(JSON.createObjectNode().put("role", "system").put("content", SYSTEM_PROMPT))
-        .add(JSON.createObjectNode().put("role", "user")
-            .put("content", "Subject: " + ticket.getString("subject") + "\n\n" + ticket.getString("body")));
-    body.put("max_completion_tokens", 80);
-    body.put("temperature", 0);
-    ObjectNode format = body.putObject("response_format");
-    format.put("type", "json_schema");
-    ObjectNode schema = format.putObject("json_schema");
-    schema.put("name", "ticket_label");
-    schema.put("strict", true);
-    schema.set("schema", JSON.readTree(ANSWER_SCHEMA));
-    return EnrichmentRequest.chat(body)
+    return chat.request(ticket)
         .withMetadata(JSON.createObjectNode().put("ticket_id", ticket.getString("ticket_id")).toString());
   }
 
@@ -131,7 +130,7 @@ public final class ClassifyTickets {
 
   /** Adds the example to {@code p}: read the CSV, label each ticket, write CSV and failures. */
   public static void build(Pipeline p, Options o) {
-    String model = o.getModel();
+    RowChat chat = chat(o.getModel());
     TupleTag<Row> tickets = new TupleTag<Row>() {};
     TupleTag<String> badLines = new TupleTag<String>() {};
     PCollectionTuple parsed =
@@ -142,7 +141,7 @@ public final class ClassifyTickets {
     OpenAiEnrichment.Result<Row, Row> labelled =
         rows.apply(
             "LabelTickets",
-            OpenAiEnrichment.<Row, Row>of(t -> request(t, model), ClassifyTickets::label)
+            OpenAiEnrichment.<Row, Row>of(t -> request(t, chat), ClassifyTickets::label)
                 .withCall(OpenAiBeamPipeline.callFrom(o))
                 .withIdFn(t -> t.getString("ticket_id"))
                 .withOutputCoder(RowCoder.of(LABELLED)));

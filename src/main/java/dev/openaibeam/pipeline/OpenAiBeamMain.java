@@ -95,7 +95,7 @@ public final class OpenAiBeamMain {
       }
       return state == PipelineResult.State.DONE ? 0 : 1;
     } catch (RuntimeException e) {
-      HopelessApiException hopeless = findHopeless(e);
+      HopelessApiException hopeless = HopelessApiException.findIn(e);
       if (hopeless != null) {
         System.err.println("openai-beam: " + hopeless.getMessage());
         return 2;
@@ -104,14 +104,5 @@ public final class OpenAiBeamMain {
       e.printStackTrace(System.err);
       return 1;
     }
-  }
-
-  private static HopelessApiException findHopeless(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof HopelessApiException) {
-        return (HopelessApiException) c;
-      }
-    }
-    return null;
   }
 }

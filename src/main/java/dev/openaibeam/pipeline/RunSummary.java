@@ -72,14 +72,12 @@ public final class RunSummary {
     return rateLimitedRequests + rateLimitedTokens + rateLimitedOther;
   }
 
-  public String format() {
+  /**
+   * The lines about the API calls, as {@link #format()} prints them: api requests, 429s, tokens,
+   * prompt tokens (when estimated), spend and budget wait.
+   */
+  public String formatCalls() {
     StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "rows           %d%n", rows()));
-    s.append(String.format(Locale.ROOT, "succeeded      %d%n", results + resumed));
-    if (resumed > 0) {
-      s.append(String.format(Locale.ROOT, "  resumed      %d (answered by an earlier run, not sent again)%n", resumed));
-    }
-    s.append(String.format(Locale.ROOT, "failed         %d%n", failures));
     s.append(String.format(Locale.ROOT, "api requests   %d (attempts %d, retries %d)%n", requests, attempts, retried));
     s.append(String.format(Locale.ROOT, "429s           %d (requests %d, tokens %d, other %d)%n",
         rateLimited(), rateLimitedRequests, rateLimitedTokens, rateLimitedOther));
@@ -97,6 +95,18 @@ public final class RunSummary {
     }
     s.append(spend.format());
     s.append(String.format(Locale.ROOT, "budget wait    %.1f s%n", budgetWaitMs / 1000.0));
+    return s.toString();
+  }
+
+  public String format() {
+    StringBuilder s = new StringBuilder();
+    s.append(String.format(Locale.ROOT, "rows           %d%n", rows()));
+    s.append(String.format(Locale.ROOT, "succeeded      %d%n", results + resumed));
+    if (resumed > 0) {
+      s.append(String.format(Locale.ROOT, "  resumed      %d (answered by an earlier run, not sent again)%n", resumed));
+    }
+    s.append(String.format(Locale.ROOT, "failed         %d%n", failures));
+    s.append(formatCalls());
     if (batchesCreated + batchesReattached > 0) {
       s.append(String.format(Locale.ROOT,
           "batch api      %d batches created, %d chunks re-attached, %d files uploaded, %d lines resubmitted, %d HTTP calls%n",

@@ -1,6 +1,8 @@
 package dev.openaibeam.call;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -135,6 +137,8 @@ class OpenAiCallTest {
       PipelineExecutionException e =
           assertThrows(PipelineExecutionException.class, () -> p.run().waitUntilFinish());
       assertTrue(e.getCause() instanceof HopelessApiException, String.valueOf(e.getCause()));
+      assertSame(e.getCause(), HopelessApiException.findIn(e), "found among the causes");
+      assertNull(HopelessApiException.findIn(new RuntimeException("other", new IllegalStateException())));
       assertTrue(e.getCause().getMessage().contains("API key was rejected"));
       assertTrue(!e.getCause().getMessage().contains("sk-wrong-key-999"));
       assertTrue(emu.stats().authErrors() <= 2, "calls after a 401: " + emu.stats().authErrors());

@@ -11,12 +11,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.google.common.hash.Hashing;
+import dev.openaibeam.call.ApiRequest;
+import dev.openaibeam.call.OpenAiCall;
+import dev.openaibeam.call.ResultJournal;
+import dev.openaibeam.http.ApiKeySource;
 import dev.openaibeam.call.ApiResponse;
 import dev.openaibeam.emulator.EmulatorConfig;
 import dev.openaibeam.emulator.LatencyModel;
 import dev.openaibeam.emulator.OpenAiEmulator;
 import dev.openaibeam.testing.TestKeys;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,7 +30,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -37,6 +45,8 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
@@ -44,6 +54,7 @@ import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Enrichment inside pipelines that never touch JSONL: rows with a schema in, rows with the answers'
@@ -152,6 +163,14 @@ class OpenAiEnrichmentTest {
                 EnrichmentFailure<Row> noText = got.get("no-text");
                 assertEquals(input.get(GOOD_ROWS + 1), noText.getInput());
                 assertEquals("request_build_failed", noText.getFailure().getError().getCode());
+                try {
+                  // No id function: the id is the hash of the encoded row, also for a build failure.
+                  assertEquals(
+                      CarriedInput.derivedId(CoderUtils.encodeToByteArray(RowCoder.of(TICKETS), noText.getInput())),
+                      noText.getFailure().getRequest().getId());
+                } catch (CoderException e) {
+                  throw new AssertionError(e);
+                }
                 assertTrue(noText.getFailure().getError().getMessage().contains("field text is null"));
                 assertEquals(0, noText.getFailure().getAttempts());
                 return null;
@@ -247,6 +266,7 @@ class OpenAiEnrichmentTest {
                 assertTrue(b.getResponseBody().contains(OpenAiEmulator.digest(body("banana"))));
                 EnrichmentFailure<KV<String, String>> boom = got.get("boom");
                 assertEquals("request_build_failed", boom.getFailure().getError().getCode());
+                assertEquals("word-boom", boom.getFailure().getRequest().getId(), "the id function's id");
                 assertEquals("IllegalArgumentException: cannot build x", boom.getFailure().getError().getMessage());
                 assertNull(boom.getResponseBody());
                 return null;
@@ -285,13 +305,87 @@ class OpenAiEnrichmentTest {
     }
   }
 
+  private static ApiResponse answer(String body) {
+    return ApiResponse.of(ApiRequest.of("id", "/v1/chat/completions", "{}", null), body, 1, 0);
+  }
+
+  @Test
+  void answersAreReadInBothUsageShapesFromTextOrTree() throws Exception {
+    String chat =
+        "{\"choices\":[{\"message\":{\"content\":\"hi\"}}],"
+            + "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}";
+    String responsesApi =
+        "{\"output\":[{\"content\":[{\"type\":\"output_text\",\"text\":\"h\"},"
+            + "{\"type\":\"output_text\",\"text\":\"o\"}]}],"
+            + "\"usage\":{\"input_tokens\":11,\"output_tokens\":2}}";
+    String noUsage = "{\"choices\":[{\"text\":\"plain\"}]}";
+    String embedding = "{\"data\":[{\"embedding\":[0.5,-0.25]}],\"usage\":{\"prompt_tokens\":4}}";
+    assertEquals("hi", Responses.text(chat));
+    assertEquals("hi", Responses.text(Responses.parse(chat)));
+    assertEquals(7L, Responses.promptTokens(chat));
+    assertEquals(3L, Responses.completionTokens(Responses.parse(chat)));
+    assertEquals("ho", Responses.text(responsesApi));
+    assertEquals(11L, Responses.promptTokens(Responses.parse(responsesApi)));
+    assertEquals(2L, Responses.completionTokens(responsesApi));
+    assertEquals("plain", Responses.text(noUsage));
+    assertNull(Responses.promptTokens(noUsage));
+    assertNull(Responses.completionTokens(Responses.parse(noUsage)));
+    assertEquals(List.of(0.5f, -0.25f), Responses.embedding(embedding));
+    assertEquals(4L, Responses.promptTokens(Responses.parse(embedding)));
+
+    // The row enrichers read both shapes, and no usage as null tokens.
+    Row in = Row.withSchema(TICKETS).addValues("r", "gpt-4o-mini", "t").build();
+    RowChat rowChat = RowChat.of("gpt-4o-mini", "{text}");
+    Schema chatOut = rowChat.outputSchema(TICKETS);
+    Row a = rowChat.join(in, answer(responsesApi), chatOut);
+    assertEquals("ho", a.getString("response"));
+    assertEquals(11L, a.getInt64("response_prompt_tokens"));
+    assertEquals(2L, a.getInt64("response_completion_tokens"));
+    Row b = rowChat.join(in, answer(noUsage), chatOut);
+    assertEquals("plain", b.getString("response"));
+    assertNull(b.getInt64("response_prompt_tokens"));
+    assertNull(b.getInt64("response_completion_tokens"));
+    RowEmbeddings rowEmbed = RowEmbeddings.of("text-embedding-3-small", "text");
+    Row e = rowEmbed.join(in, answer(embedding), rowEmbed.outputSchema(TICKETS));
+    assertEquals(List.of(0.5f, -0.25f), new ArrayList<>(e.getArray("embedding")));
+    assertEquals(4L, e.getInt64("embedding_tokens"));
+  }
+
+  @Test
+  void jsonSchemaIsSentAsGivenBeforeAndAfterSerialization() throws Exception {
+    String schema =
+        "{\"type\":\"object\",\"properties\":{\"label\":{\"type\":\"string\"}},"
+            + "\"required\":[\"label\"],\"additionalProperties\":false}";
+    RowChat chat = RowChat.of("gpt-4o-mini", "Label: {text}").withJsonSchema("label", schema);
+    Row one = Row.withSchema(TICKETS).addValues("1", "m", "first").build();
+    Row two = Row.withSchema(TICKETS).addValues("2", "m", "second").build();
+    // After a Java round trip (as on a worker) the schema is parsed again, on first use.
+    RowChat copy = SerializableUtils.clone(chat);
+    for (RowChat c : List.of(chat, copy, chat.withResponseField("label_json"))) {
+      for (Row r : List.of(one, two, one)) {
+        com.fasterxml.jackson.databind.JsonNode body = JSON.readTree(c.request(r).getBody());
+        com.fasterxml.jackson.databind.JsonNode js = body.path("response_format").path("json_schema");
+        assertEquals("json_schema", body.path("response_format").path("type").asText());
+        assertEquals("label", js.path("name").asText());
+        assertTrue(js.path("strict").asBoolean());
+        assertEquals(JSON.readTree(schema), js.path("schema"));
+        assertEquals("Label: " + r.getString("text"), body.path("messages").path(0).path("content").asText());
+      }
+    }
+    assertEquals(chat.request(two), copy.request(two));
+    assertThrows(IllegalArgumentException.class, () -> RowChat.of("m", "{text}").withJsonSchema("x", "[1]"));
+    assertThrows(IllegalArgumentException.class, () -> RowChat.of("m", "{text}").withJsonSchema("x", "{nope"));
+  }
+
   @Test
   void displayDataShowsTheCallButNeverTheKey() throws Exception {
-    String keyFile = "/tmp/does-not-matter-key.txt";
+    // A real key in a real file: the transform is given where the key is, and must never hold it.
+    ApiKeySource keySource = TestKeys.file(KEY);
+    assertEquals(KEY, Files.readString(Path.of(keySource.describe().substring("file:".length()))).strip());
     OpenAiEnrichment<Row, Row> e =
         OpenAiEnrichment.rows(RowChat.of("gpt-4o-mini", "Hi {text}"))
             .withBaseUrl("http://127.0.0.1:9/v1")
-            .withApiKey(dev.openaibeam.http.ApiKeySource.fromFile(keyFile))
+            .withApiKey(keySource)
             .withRequestsPerMinute(1234);
     Set<String> values = new HashSet<>();
     for (DisplayData.Item item : DisplayData.from(e).items()) {
@@ -300,7 +394,29 @@ class OpenAiEnrichmentTest {
     assertTrue(values.contains("http://127.0.0.1:9/v1"), values.toString());
     assertTrue(values.contains("1234"), values.toString());
     assertTrue(values.stream().anyMatch(v -> v.startsWith("chat model=gpt-4o-mini")), values.toString());
+    assertTrue(values.contains(keySource.describe()), "shows where the key is: " + values);
     assertFalse(values.stream().anyMatch(v -> v.contains(KEY)));
+    // Nor does the serialized transform (what a runner ships to its workers).
+    String serialized = new String(SerializableUtils.serializeToByteArray(e), StandardCharsets.ISO_8859_1);
+    assertTrue(serialized.contains("127.0.0.1:9"), "the serialized form is searchable");
+    assertFalse(serialized.contains(KEY), "the key is in the serialized transform");
+  }
+
+  @Test
+  void aCallWithAResultJournalIsRefused(@TempDir Path journalDir) {
+    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    PCollection<Row> tickets = p.apply(Create.of(rows()).withRowSchema(TICKETS));
+    OpenAiCall journaled =
+        OpenAiCall.create().withJournal(ResultJournal.to(journalDir.toString(), r -> r.getBody()));
+    assertTrue(journaled.hasJournal());
+    assertFalse(OpenAiCall.create().hasJournal());
+    OpenAiEnrichment<Row, Row> enrich =
+        OpenAiEnrichment.rows(RowChat.of("gpt-4o-mini", "{text}")).withCall(journaled);
+    IllegalArgumentException refused =
+        assertThrows(IllegalArgumentException.class, () -> tickets.apply(enrich));
+    assertTrue(refused.getMessage().contains("result journal"), refused.getMessage());
+    IllegalArgumentException invalid = assertThrows(IllegalArgumentException.class, () -> enrich.validate(null));
+    assertTrue(invalid.getMessage().contains("result journal"), invalid.getMessage());
   }
 
   @Test

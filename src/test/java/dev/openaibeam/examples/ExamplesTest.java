@@ -10,6 +10,7 @@ import com.google.common.hash.Hashing;
 import dev.openaibeam.emulator.EmulatorConfig;
 import dev.openaibeam.emulator.LatencyModel;
 import dev.openaibeam.emulator.OpenAiEmulator;
+import dev.openaibeam.enrich.EnrichmentRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -71,8 +72,14 @@ class ExamplesTest {
       ClassifyTickets.build(p, o);
       ByteArrayOutputStream summary = new ByteArrayOutputStream();
       assertEquals(0, run(p, ClassifyTickets.NAME, summary), summary.toString());
-      assertTrue(summary.toString().contains("enriched       39"), summary.toString());
-      assertTrue(summary.toString().contains("failed         1"), summary.toString());
+      // Whole lines: "enriched       39" must not pass for 390.
+      List<String> summaryLines = summary.toString().lines().collect(Collectors.toList());
+      assertTrue(summaryLines.contains("enriched       39"), summary.toString());
+      assertTrue(summaryLines.contains("failed         1"), summary.toString());
+      // The call lines are RunSummary's: the 429 split, spend and budget wait included.
+      assertTrue(summaryLines.contains("429s           0 (requests 0, tokens 0, other 0)"), summary.toString());
+      assertTrue(summaryLines.stream().anyMatch(l -> l.startsWith("spend          $")), summary.toString());
+      assertTrue(summaryLines.stream().anyMatch(l -> l.matches("budget wait    \\d+\\.\\d s")), summary.toString());
 
       Map<String, Row> tickets = new HashMap<>();
       for (String line : Files.readAllLines(Path.of("pipelines/support-tickets/tickets.csv"))) {
@@ -98,8 +105,22 @@ class ExamplesTest {
         assertTrue(ClassifyTickets.CATEGORIES.contains(f.get(2)), f.toString());
         assertTrue(ClassifyTickets.URGENCIES.contains(f.get(3)), f.toString());
         // The emulator's summary echoes the digest and the start of this very ticket's request.
-        JsonNode body = JSON.readTree(ClassifyTickets.request(ticket, "gpt-4o-mini").getBody());
+        EnrichmentRequest request = ClassifyTickets.request(ticket, ClassifyTickets.chat("gpt-4o-mini"));
+        JsonNode body = JSON.readTree(request.getBody());
         String user = body.path("messages").path(1).path("content").asText();
+        // The request: system prompt, the ticket, 80 tokens, temperature 0, strict answer schema.
+        assertEquals("gpt-4o-mini", body.path("model").asText());
+        assertEquals("system", body.path("messages").path(0).path("role").asText());
+        assertEquals(ClassifyTickets.SYSTEM_PROMPT, body.path("messages").path(0).path("content").asText());
+        assertEquals("user", body.path("messages").path(1).path("role").asText());
+        assertEquals("Subject: " + ticket.getString("subject") + "\n\n" + ticket.getString("body"), user);
+        assertEquals(80, body.path("max_completion_tokens").asInt());
+        assertTrue(body.path("temperature").isNumber() && body.path("temperature").asDouble() == 0.0, body.toString());
+        assertEquals("json_schema", body.path("response_format").path("type").asText());
+        assertEquals("ticket_label", body.path("response_format").path("json_schema").path("name").asText());
+        assertTrue(body.path("response_format").path("json_schema").path("strict").asBoolean());
+        assertEquals(JSON.readTree(ClassifyTickets.ANSWER_SCHEMA), body.path("response_format").path("json_schema").path("schema"));
+        assertEquals(JSON.createObjectNode().put("ticket_id", e.getKey()), JSON.readTree(request.getMetadata()));
         String echo = "echo " + OpenAiEmulator.digest(body.toString()) + ": " + user.substring(0, Math.min(60, user.length()));
         assertEquals(echo.replace('\n', ' '), f.get(4));
       }

@@ -9,12 +9,10 @@ import dev.openaibeam.cost.PriceTable;
 import dev.openaibeam.cost.PricingMode;
 import dev.openaibeam.cost.Usd;
 import dev.openaibeam.jsonl.JsonlRequests;
+import dev.openaibeam.metrics.MetricCounters;
 import dev.openaibeam.tokens.TokenEstimator;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
@@ -62,19 +60,6 @@ final class CostEstimateRun {
   }
 
   private static long malformedLines(PipelineResult result) {
-    long total = 0;
-    for (MetricResult<Long> c :
-        result.metrics().queryMetrics(MetricsFilter.builder()
-            .addNameFilter(MetricNameFilter.named(JsonlRequests.NAMESPACE, JsonlRequests.LINES_MALFORMED))
-            .build()).getCounters()) {
-      Long v;
-      try {
-        v = c.getCommitted();
-      } catch (UnsupportedOperationException e) {
-        v = c.getAttempted();
-      }
-      total += v == null ? 0 : v;
-    }
-    return total;
+    return MetricCounters.named(result, JsonlRequests.NAMESPACE, JsonlRequests.LINES_MALFORMED);
   }
 }

@@ -47,8 +47,8 @@ final class BatchApiClient implements AutoCloseable {
     this.retries = retries;
     this.client =
         HttpClient.newBuilder()
-            .version(http.getBaseUrl().startsWith("https://")
-                ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
+            // HTTP/1.1 as the call client does: predictable with any compatible server and proxy.
+            .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(http.getConnectTimeout())
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
@@ -107,8 +107,8 @@ final class BatchApiClient implements AutoCloseable {
 
   /** {@code GET /v1/files/{id}/content}: the JSONL text. */
   String content(String fileId) {
-    return callRaw("download " + fileId, () -> request("/v1/files/" + fileId + "/content").GET(),
-        retries.getMaxAttempts());
+    return send("download " + fileId, () -> request("/v1/files/" + fileId + "/content").GET(),
+        retries.getMaxAttempts(), true).body;
   }
 
   private HttpRequest.Builder request(String path) {
@@ -129,11 +129,21 @@ final class BatchApiClient implements AutoCloseable {
   }
 
   private JsonNode call(String what, RequestMaker maker, int maxAttempts) {
-    String body = callRaw(what, maker, maxAttempts);
-    try {
-      return JSON.readTree(body);
-    } catch (IOException e) {
-      throw new IllegalStateException(what + ": unparsable answer", e);
+    JsonNode json = send(what, maker, maxAttempts, false).json;
+    if (json == null) {
+      throw new IllegalStateException(what + ": unparsable answer");
+    }
+    return json; // parsed once, by the classifier
+  }
+
+  /** A 2xx answer: its text, and its JSON when it is one object (not for a JSONL download). */
+  private static final class Answer {
+    final String body;
+    final @Nullable JsonNode json;
+
+    Answer(String body, @Nullable JsonNode json) {
+      this.body = body;
+      this.json = json;
     }
   }
 
@@ -141,8 +151,8 @@ final class BatchApiClient implements AutoCloseable {
     HttpRequest.Builder make();
   }
 
-  /** Sends, retrying transient failures; returns the 2xx body. */
-  private String callRaw(String what, RequestMaker maker, int maxAttempts) {
+  /** Sends, retrying transient failures; returns the 2xx answer. {@code jsonl}: a file's lines. */
+  private Answer send(String what, RequestMaker maker, int maxAttempts, boolean jsonl) {
     for (int attempt = 1; ; attempt++) {
       long start = System.nanoTime();
       calls.incrementAndGet();
@@ -152,11 +162,14 @@ final class BatchApiClient implements AutoCloseable {
         HttpResponse<String> r = client.send(maker.make().build(),
             HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         body = r.body();
+        if (jsonl && r.statusCode() / 100 == 2) {
+          return new Answer(body, null); // JSONL is not one JSON object: nothing to classify
+        }
         outcome = ResponseClassifier.classify(r.statusCode(),
             name -> r.headers().firstValue(name).orElse(null), r.body(), System.nanoTime() - start,
             RateLimitHeaders.parse(r.headers()), apiKey);
-        if (outcome.verdict() == Verdict.SUCCESS || (r.statusCode() == 200 && what.startsWith("download"))) {
-          return body; // a JSONL download is not one JSON object, but a 200 is a 200
+        if (outcome.verdict() == Verdict.SUCCESS) {
+          return new Answer(body, outcome.json());
         }
       } catch (IOException e) {
         outcome = CallOutcome.transportFailure(e, System.nanoTime() - start);

@@ -2,6 +2,8 @@ package dev.openaibeam.cloud;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
 import com.google.auth.oauth2.GoogleCredentials;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +33,13 @@ public final class GcpSecretReader {
   private static final Pattern VERSION_NAME =
       Pattern.compile("projects/[^/]+/secrets/[^/]+/versions/[^/]+");
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int ATTEMPTS = 3;
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  // Every calling DoFn instance resolves its key in @Setup: one read per worker JVM and version
+  // every few minutes, not one per instance (a rotated "latest" is picked up within the TTL).
+  private static final Cache<String, String> KEYS =
+      CacheBuilder.newBuilder().expireAfterWrite(Duration.ofMinutes(10)).maximumSize(64).build();
 
   private GcpSecretReader() {}
 
@@ -51,6 +60,34 @@ public final class GcpSecretReader {
       throw new IllegalArgumentException(
           "not a secret version name (projects/P/secrets/S/versions/V): " + versionName);
     }
+    String cacheKey = versionName + "|" + baseUrl + "|" + credentialsFile;
+    String cached = KEYS.getIfPresent(cacheKey);
+    if (cached != null) {
+      return cached;
+    }
+    for (int attempt = 1; ; attempt++) {
+      try {
+        String key = read(versionName, baseUrl, credentialsFile);
+        KEYS.put(cacheKey, key);
+        return key;
+      } catch (TransientSecretError e) {
+        if (attempt >= ATTEMPTS) {
+          throw new IllegalStateException(e.getMessage() + " (after " + attempt + " attempts)", e);
+        }
+        sleepMillis(1000L << (attempt - 1));
+      }
+    }
+  }
+
+  /** A failure worth another try: a transport error, 429 or 5xx. */
+  private static final class TransientSecretError extends Exception {
+    TransientSecretError(String message, @Nullable Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private static String read(String versionName, String baseUrl, @Nullable String credentialsFile)
+      throws TransientSecretError {
     try {
       String token = accessToken(credentialsFile);
       HttpRequest request =
@@ -60,10 +97,11 @@ public final class GcpSecretReader {
               .GET()
               .build();
       HttpResponse<String> response =
-          HttpClient.newBuilder()
-              .connectTimeout(Duration.ofSeconds(10))
-              .build()
-              .send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+          HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      if (response.statusCode() == 429 || response.statusCode() >= 500) {
+        throw new TransientSecretError(
+            "no API key: Secret Manager answered HTTP " + response.statusCode() + " for " + versionName, null);
+      }
       if (response.statusCode() != 200) {
         throw new IllegalStateException(
             "no API key: Secret Manager answered HTTP " + response.statusCode() + " for " + versionName);
@@ -78,7 +116,7 @@ public final class GcpSecretReader {
       }
       return key;
     } catch (IOException e) {
-      throw new IllegalStateException("no API key: cannot read secret " + versionName + ": " + e, e);
+      throw new TransientSecretError("no API key: cannot read secret " + versionName + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("no API key: interrupted reading secret " + versionName, e);
@@ -97,6 +135,15 @@ public final class GcpSecretReader {
     credentials = credentials.createScoped(List.of(SCOPE));
     credentials.refreshIfExpired();
     return credentials.getAccessToken().getTokenValue();
+  }
+
+  private static void sleepMillis(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted reading a secret", e);
+    }
   }
 
   private static String trimSlash(String url) {

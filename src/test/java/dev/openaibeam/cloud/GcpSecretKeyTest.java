@@ -16,9 +16,7 @@ import dev.openaibeam.http.ApiKeySource;
 import dev.openaibeam.pipeline.OpenAiBeamOptions;
 import dev.openaibeam.pipeline.OpenAiBeamPipeline;
 import dev.openaibeam.testing.Requests;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.ObjectOutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +57,8 @@ class GcpSecretKeyTest {
   private HttpServer fake;
   private final AtomicInteger tokenRequests = new AtomicInteger();
   private final AtomicInteger secretReads = new AtomicInteger();
+  private final AtomicInteger flakyReads = new AtomicInteger();
+  private static final String FLAKY = "projects/test-project/secrets/flaky/versions/1";
   private final AtomicInteger unauthorized = new AtomicInteger();
   @TempDir Path dir;
 
@@ -73,7 +73,11 @@ class GcpSecretKeyTest {
       if (!("Bearer " + TOKEN).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
         unauthorized.incrementAndGet();
         reply(ex, 401, "{\"error\":{\"code\":401}}");
-      } else if (ex.getRequestURI().getPath().equals("/v1/" + SECRET + ":access")) {
+      } else if (ex.getRequestURI().getPath().equals("/v1/" + FLAKY + ":access")
+          && flakyReads.incrementAndGet() == 1) {
+        reply(ex, 503, "{\"error\":{\"code\":503,\"status\":\"UNAVAILABLE\"}}");
+      } else if (ex.getRequestURI().getPath().equals("/v1/" + SECRET + ":access")
+          || ex.getRequestURI().getPath().equals("/v1/" + FLAKY + ":access")) {
         secretReads.incrementAndGet();
         String data = Base64.getEncoder().encodeToString((KEY + "\n").getBytes(StandardCharsets.UTF_8));
         reply(ex, 200, "{\"name\":\"projects/test-project/secrets/openai-key/versions/3\","
@@ -117,12 +121,8 @@ class GcpSecretKeyTest {
     return f.toString();
   }
 
-  private static String serialized(Object o) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(o);
-    }
-    return new String(bytes.toByteArray(), StandardCharsets.ISO_8859_1);
+  private static String serialized(Object o) {
+    return dev.openaibeam.testing.Serialized.text(o);
   }
 
   @Test
@@ -161,6 +161,16 @@ class GcpSecretKeyTest {
     assertThrows(IllegalArgumentException.class, () -> ApiKeySource.fromGcpSecret("openai-key"));
     assertEquals(KEY, ApiKeySource.fromGcpSecret(SECRET)
         .withSecretManagerUrl(fakeUrl()).withGcpCredentialsFile(credentialsFile()).resolve());
+  }
+
+  @Test
+  void aTransientErrorIsRetriedAndTheKeyIsReadOncePerWorker() throws Exception {
+    ApiKeySource source = ApiKeySource.fromGcpSecret(FLAKY)
+        .withSecretManagerUrl(fakeUrl()).withGcpCredentialsFile(credentialsFile());
+    assertEquals(KEY, source.resolve(), "a 503 is retried");
+    assertEquals(2, flakyReads.get());
+    assertEquals(KEY, source.resolve());
+    assertEquals(2, flakyReads.get(), "another instance on this worker reads the secret again");
   }
 
   @Test

@@ -17,14 +17,18 @@ source "$(dirname "$0")/lib.sh"
 : "${PROJECT:?set PROJECT to the Google Cloud project}"
 : "${REGION:?set REGION, e.g. europe-west1}"
 : "${BUCKET:?set BUCKET to a gs bucket (name only) for temp, staging and default outputs}"
+KEY_GIVEN=""
 for a in "$@"; do
   case "$a" in
     --apiKey=*|--api-key=*|--key=*)
       echo "openai-beam: no key on the command line (it shows on the job page); use API_KEY_SECRET" >&2
       exit 2 ;;
+    --apiKeySecret=*|--apiKeyEnv=*|--apiKeyFile=*|--noApiKey|--noApiKey=*) KEY_GIVEN=1 ;;
   esac
 done
-if [[ -n "${API_KEY_SECRET:-}" ]]; then
+if [[ -n "$KEY_GIVEN" ]]; then
+  KEY_ARGS=()  # options you pass win: their key source is used as given
+elif [[ -n "${API_KEY_SECRET:-}" ]]; then
   KEY_ARGS=(--apiKeySecret="$API_KEY_SECRET")
 elif [[ -n "${API_KEY_ENV:-}" ]]; then
   KEY_ARGS=(--apiKeyEnv="$API_KEY_ENV")
@@ -53,7 +57,7 @@ default --failures="gs://$BUCKET/openai-beam/$RUN/failures"
 default --workerMachineType="${WORKER_MACHINE_TYPE:-n2-standard-2}"
 default --maxNumWorkers="${MAX_WORKERS:-4}"
 default --budgetShards="${BUDGET_SHARDS:-4}"
-ARGS+=("${KEY_ARGS[@]}")
+ARGS+=(${KEY_ARGS[@]+"${KEY_ARGS[@]}"})
 if [[ "${DRY_RUN:-}" == 1 ]]; then
   printf '%q ' java -cp "$JAR" dev.openaibeam.pipeline.OpenAiBeamMain "${ARGS[@]}"; echo
   exit 0

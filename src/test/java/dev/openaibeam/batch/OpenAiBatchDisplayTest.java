@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.openaibeam.http.ApiKeySource;
-import java.io.ByteArrayOutputStream;
-import java.io.ObjectOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import dev.openaibeam.testing.Serialized;
 import org.junit.jupiter.api.Test;
 
 /** Configuration of {@link OpenAiBatch}: display data, validation, and no key anywhere. */
@@ -26,11 +24,7 @@ class OpenAiBatchDisplayTest {
     assertFalse(d.toString().contains(key));
     assertEquals("file:" + file, d.items().stream().filter(i -> i.getKey().equals("apiKeySource"))
         .findFirst().get().getValue());
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(t);
-    }
-    assertFalse(bytes.toString(StandardCharsets.ISO_8859_1).contains(key), "key in the serialized transform");
+    assertFalse(Serialized.text(t).contains(key), "key in the serialized transform");
   }
 
   @Test

@@ -18,7 +18,6 @@ import dev.openaibeam.cost.Usd;
 import dev.openaibeam.pipeline.OpenAiBeamMain;
 import dev.openaibeam.pipeline.OpenAiBeamOptions;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -102,20 +101,7 @@ class OpenAiBatchTest {
   }
 
   static List<JsonNode> lines(Path prefix) throws Exception {
-    List<JsonNode> out = new ArrayList<>();
-    if (!Files.isDirectory(prefix.getParent())) {
-      return out;
-    }
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(prefix.getParent(), prefix.getFileName() + "*.jsonl")) {
-      for (Path f : files) {
-        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-          if (!line.isEmpty()) {
-            out.add(JSON.readTree(line));
-          }
-        }
-      }
-    }
-    return out;
+    return dev.openaibeam.testing.JsonlFiles.lines(prefix);
   }
 
   /** Results and failures by id; fails on an id written twice. */

@@ -3,9 +3,6 @@ package dev.openaibeam.call;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.openaibeam.testing.TestKeys;
-import java.io.ByteArrayOutputStream;
-import java.io.ObjectOutputStream;
-import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.TupleTag;
 import org.junit.jupiter.api.Test;
@@ -14,12 +11,8 @@ import org.junit.jupiter.api.Test;
 class SecretsTest {
   private static final String KEY = "sk-secret-never-serialized-31415";
 
-  private static String serialized(Object o) throws Exception {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(o);
-    }
-    return new String(bytes.toByteArray(), StandardCharsets.ISO_8859_1);
+  private static String serialized(Object o) {
+    return dev.openaibeam.testing.Serialized.text(o);
   }
 
   @Test

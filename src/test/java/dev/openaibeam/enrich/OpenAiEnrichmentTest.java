@@ -397,7 +397,8 @@ class OpenAiEnrichmentTest {
     assertTrue(values.contains(keySource.describe()), "shows where the key is: " + values);
     assertFalse(values.stream().anyMatch(v -> v.contains(KEY)));
     // Nor does the serialized transform (what a runner ships to its workers).
-    String serialized = new String(SerializableUtils.serializeToByteArray(e), StandardCharsets.ISO_8859_1);
+    // Uncompressed (SerializableUtils compresses, which could hide the key).
+    String serialized = dev.openaibeam.testing.Serialized.text(e);
     assertTrue(serialized.contains("127.0.0.1:9"), "the serialized form is searchable");
     assertFalse(serialized.contains(KEY), "the key is in the serialized transform");
   }

@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.openaibeam.emulator.EmulatorConfig;
 import dev.openaibeam.emulator.EmulatorStats;
 import dev.openaibeam.emulator.LatencyModel;
 import dev.openaibeam.emulator.OpenAiEmulator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +38,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class FlinkClusterIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int PARALLELISM = 4;
   private static final int TASK_MANAGERS = 2;
   private static final int ROWS = 600;
@@ -223,16 +220,6 @@ class FlinkClusterIT {
   }
 
   private static List<JsonNode> lines(Path dir, String prefix) throws IOException {
-    List<JsonNode> out = new ArrayList<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, prefix + "*.jsonl")) {
-      for (Path f : files) {
-        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-          if (!line.isEmpty()) {
-            out.add(JSON.readTree(line));
-          }
-        }
-      }
-    }
-    return out;
+    return dev.openaibeam.testing.JsonlFiles.lines(dir.resolve(prefix));
   }
 }

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.ObjectOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Random;
+import dev.openaibeam.testing.Serialized;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,13 +82,8 @@ class HttpPiecesTest {
     ApiKeySource file = ApiKeySource.fromFile(f.toString());
     assertEquals("sk-from-file-777", file.resolve());
     assertEquals("file:" + f, file.describe());
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(file);
-      out.writeObject(HttpSettings.of("https://x/v1"));
-      out.writeObject(RetryPolicy.of(3));
-    }
-    assertFalse(new String(bytes.toByteArray(), StandardCharsets.ISO_8859_1).contains("sk-from-file-777"));
+    assertFalse(Serialized.text(file, HttpSettings.of("https://x/v1"), RetryPolicy.of(3))
+        .contains("sk-from-file-777"));
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> ApiKeySource.fromEnv("OPENAI_BEAM_SURELY_UNSET_VAR").resolve());
     assertTrue(e.getMessage().contains("OPENAI_BEAM_SURELY_UNSET_VAR"));

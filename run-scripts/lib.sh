@@ -1,14 +1,39 @@
 #!/usr/bin/env bash
 # Shared helpers for the run scripts: build the bundled jar when stale, start/stop the emulator.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-JAR="$ROOT/target/openai-beam-0.1.0-SNAPSHOT-bundled.jar"
+JAR="$ROOT/pipelines/job/target/openai-beam-bundled.jar"
+MAVEN_REPO="${MAVEN_REPO:-$HOME/.m2/repository}"
 
-# Builds the bundled jar when it is missing or older than any source or the pom.
+# The sources and poms the bundled jar is built from (the library, the emulator, the job).
+sources() {
+  find "$ROOT/pom.xml" "$ROOT/src/pom.xml" "$ROOT/src/main" "$ROOT"/pipelines/*/pom.xml \
+    "$ROOT"/pipelines/*/src/main "$@"
+}
+
+# Builds the bundled jar when it is missing or older than any source or pom. The first build on a
+# machine downloads Beam, Flink and the cloud libraries into the Maven repository (several hundred
+# MB, minutes on a slow link): it says so, and shows Maven's progress as it goes.
 ensure_jar() {
-  if [[ ! -f "$JAR" ]] || [[ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
-    echo "openai-beam: building $JAR" >&2
-    (cd "$ROOT" && mvn -q -B -DskipTests package) >&2 || { echo "openai-beam: build failed" >&2; exit 1; }
+  if [[ -f "$JAR" ]] && [[ -z "$(sources -newer "$JAR" -print -quit)" ]]; then
+    return 0
   fi
+  local log
+  log="$(mktemp)"
+  if [[ ! -d "$MAVEN_REPO/org/apache/beam/beam-runners-flink-1.19" ]]; then
+    echo "openai-beam: first build on this machine: Maven downloads the dependencies once (several hundred MB, a few minutes); later builds take seconds" >&2
+  else
+    echo "openai-beam: building $JAR" >&2
+  fi
+  # Maven's module lines, and a count of the files it has downloaded so far.
+  if ! (cd "$ROOT" && mvn -B -DskipTests -pl pipelines/job -am package) 2>&1 | tee "$log" | awk '
+      /^\[INFO\] Building .*\[[0-9]+\/[0-9]+\]/ { sub(/^\[INFO\] /, ""); print "openai-beam:   " $0; fflush() }
+      /Downloaded from/ { n++; if (n % 200 == 0) { print "openai-beam:   " n " files downloaded"; fflush() } }' >&2 \
+      || ! grep -q "BUILD SUCCESS" "$log"; then
+    tail -n 40 "$log" >&2
+    echo "openai-beam: build failed (whole log: $log)" >&2
+    exit 1
+  fi
+  rm -f "$log"
 }
 
 # start_emulator ARGS...: starts the emulator on a free loopback port; sets EMULATOR_PID, EMULATOR_URL.

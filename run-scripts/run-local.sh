@@ -19,5 +19,8 @@ OPENAI_API_KEY=sk-local-emulator java ${JAVA_OPTS:-} -cp "$JAR" dev.openaibeam.p
   --baseUrl="$EMULATOR_URL" --rpm=3000 --tpm=1000000 --runner=DirectRunner "$@"
 rc=$?
 set -e
-echo "emulator: $(emulator_stats)"
+stats="$(emulator_stats)"
+field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" <<<"$stats"; }
+echo "emulator: $(field received) calls received, $(field accepted) answered," \
+  "$(( $(field rate_limited_requests) + $(field rate_limited_tokens) )) 429s"
 exit $rc

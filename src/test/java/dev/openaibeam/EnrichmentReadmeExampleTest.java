@@ -3,13 +3,15 @@ package dev.openaibeam;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.openaibeam.call.OpenAiCall;
+import dev.openaibeam.connection.ApiKeySource;
+import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.emulator.EmulatorConfig;
 import dev.openaibeam.emulator.OpenAiEmulator;
 import dev.openaibeam.enrich.EnrichmentFailure;
 import dev.openaibeam.enrich.OpenAiEnrichment;
 import dev.openaibeam.enrich.RowChat;
 import dev.openaibeam.enrich.RowEmbeddings;
-import dev.openaibeam.http.ApiKeySource;
 import dev.openaibeam.testing.TestKeys;
 import java.util.List;
 import org.apache.beam.sdk.schemas.Schema;
@@ -35,19 +37,20 @@ class EnrichmentReadmeExampleTest {
       PCollection<Row> rows = pipeline.apply(Create.of(
           Row.withSchema(schema).addValues("t-1", "My parcel is late").build()).withRowSchema(schema));
 
+      OpenAiCall call =
+          OpenAiCall.of(OpenAiConnection.to(baseUrl).withApiKey(key)) // or OpenAiConnection.openAi()
+              .withRequestsPerMinute(5_000)
+              .withTokensPerMinute(2_000_000);
+
       OpenAiEnrichment.Result<Row, Row> answered = rows.apply("Chat",
           OpenAiEnrichment.rows(RowChat.of("gpt-4o-mini", "Reply in one line: {text}").withMaxTokens(40))
-              .withBaseUrl(baseUrl) // e.g. "https://api.openai.com/v1"
-              .withApiKey(key)
-              .withRequestsPerMinute(5_000)
-              .withTokensPerMinute(2_000_000));
+              .withCall(call));
       PCollection<Row> replies = answered.getEnriched();    // id, text, response, response_*_tokens
       PCollection<EnrichmentFailure<Row>> failed = answered.getFailures(); // the row + why
 
       PCollection<Row> vectors = rows.apply("Embed",
           OpenAiEnrichment.rows(RowEmbeddings.of("text-embedding-3-small", "text"))
-              .withBaseUrl(baseUrl)
-              .withApiKey(key)).getEnriched();              // id, text, embedding ARRAY<FLOAT>, ...
+              .withCall(call)).getEnriched();              // id, text, embedding ARRAY<FLOAT>, ...
 
       PAssert.that(failed).empty();
       PAssert.thatSingleton(replies)

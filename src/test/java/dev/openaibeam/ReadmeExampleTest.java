@@ -3,13 +3,15 @@ package dev.openaibeam;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.openaibeam.call.ApiFailure;
-import dev.openaibeam.call.ApiRequest;
-import dev.openaibeam.call.ApiResponse;
+import dev.openaibeam.api.ApiFailure;
+import dev.openaibeam.api.ApiRequest;
+import dev.openaibeam.api.ApiResponse;
+import dev.openaibeam.api.ApiResult;
 import dev.openaibeam.call.OpenAiCall;
+import dev.openaibeam.connection.ApiKeySource;
+import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.emulator.EmulatorConfig;
 import dev.openaibeam.emulator.OpenAiEmulator;
-import dev.openaibeam.http.ApiKeySource;
 import dev.openaibeam.testing.TestKeys;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -34,11 +36,13 @@ class ReadmeExampleTest {
                   "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":20}",
                   "{\"source\":\"readme\"}")));
 
-      OpenAiCall.Result result =
+      OpenAiConnection openAi =
+          OpenAiConnection.to(baseUrl) // or OpenAiConnection.openAi(): https://api.openai.com/v1
+              .withApiKey(key);
+
+      ApiResult result =
           requests.apply(
-              OpenAiCall.create()
-                  .withBaseUrl(baseUrl) // e.g. "https://api.openai.com/v1"
-                  .withApiKey(key)
+              OpenAiCall.of(openAi)
                   .withRequestsPerMinute(5_000)
                   .withTokensPerMinute(2_000_000)
                   .withMaxAttempts(5));

@@ -2,7 +2,7 @@ package dev.openaibeam.batch;
 
 import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
-import dev.openaibeam.call.ApiRequest;
+import dev.openaibeam.api.ApiRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.openaibeam.call.ApiError;
+import dev.openaibeam.api.ApiError;
+import dev.openaibeam.api.ErrorType;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -101,19 +102,19 @@ final class BatchLines {
       }
       JsonNode e = body == null ? null : body.has("error") ? body.get("error") : body;
       String message = e == null ? null : e.path("message").asText(null);
-      return new Outcome(customId, Kind.FAILED, null, ApiError.of(status,
+      return new Outcome(customId, Kind.FAILED, null, ApiError.fromService(status,
           e == null ? null : text(e.get("type")), e == null ? null : text(e.get("code")),
           message == null ? "HTTP " + status + " in the batch output" : message, requestId));
     }
     String code = error == null ? null : text(error.get("code"));
     String message = error == null ? "no response and no error" : error.path("message").asText("");
     if ("batch_expired".equals(code)) {
-      return new Outcome(customId, Kind.EXPIRED, null, ApiError.of(null, "batch_expired", code, message, null));
+      return new Outcome(customId, Kind.EXPIRED, null, ApiError.of(ErrorType.BATCH_EXPIRED, null, code, message, null));
     }
     if ("batch_cancelled".equals(code)) {
-      return new Outcome(customId, Kind.CANCELLED, null, ApiError.of(null, "batch_cancelled", code, message, null));
+      return new Outcome(customId, Kind.CANCELLED, null, ApiError.of(ErrorType.BATCH_CANCELLED, null, code, message, null));
     }
-    return new Outcome(customId, Kind.FAILED, null, ApiError.of(null, "batch_error", code, message, null));
+    return new Outcome(customId, Kind.FAILED, null, ApiError.of(ErrorType.BATCH_ERROR, null, code, message, null));
   }
 
   private static @Nullable String text(@Nullable JsonNode n) {

@@ -1,13 +1,17 @@
 package dev.openaibeam.batch;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.openaibeam.api.ApiError;
+import dev.openaibeam.api.ApiFailure;
+import dev.openaibeam.api.ApiRequest;
+import dev.openaibeam.api.ApiResponse;
+import dev.openaibeam.api.ErrorCode;
+import dev.openaibeam.api.ErrorType;
 import dev.openaibeam.cost.CostSettings;
 import dev.openaibeam.cost.PricingMode;
 import dev.openaibeam.cost.SpendTracker;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.openaibeam.call.ApiError;
-import dev.openaibeam.call.ApiFailure;
-import dev.openaibeam.call.ApiRequest;
-import dev.openaibeam.call.ApiResponse;
+import dev.openaibeam.transport.BlockingCaller;
+import dev.openaibeam.transport.CallFailedException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,7 +34,7 @@ import org.slf4j.LoggerFactory;
 final class ChunkRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ChunkRunner.class);
 
-  private final BatchSettings settings;
+  private final BatchConfiguration settings;
   private final BatchApiClient client;
   private final ChunkState.@Nullable Store store;
   private final BatchMetrics metrics;
@@ -38,12 +42,12 @@ final class ChunkRunner implements AutoCloseable {
   private long reportedCalls;
   private final SpendTracker spend;
 
-  ChunkRunner(BatchSettings settings, BatchMetrics metrics) {
+  ChunkRunner(BatchConfiguration settings, BatchMetrics metrics) {
     this.settings = settings;
-    this.spend = new SpendTracker(new CostSettings(settings.prices, 0), 1);
+    this.spend = new SpendTracker(new CostSettings(settings.prices(), 0), 1);
     this.metrics = metrics;
-    this.client = new BatchApiClient(settings.http, settings.keySource.resolve(), settings.controlRetries);
-    this.store = settings.stateDirectory == null ? null : new ChunkState.Store(settings.stateDirectory);
+    this.client = new BatchApiClient(settings);
+    this.store = settings.stateDirectory() == null ? null : new ChunkState.Store(settings.stateDirectory());
   }
 
   /** What the submit step hands on: the chunk's state, or the failure of every row. */
@@ -73,7 +77,7 @@ final class ChunkRunner implements AutoCloseable {
       }
       ChunkState fresh = new ChunkState(chunk.digest, chunk.endpoint, chunk.requests.size(), List.of());
       return new Submitted(submitRound(chunk, fresh, all), List.of());
-    } catch (BatchApiException e) {
+    } catch (CallFailedException e) {
       // The service refused the file or the batch (too large, malformed): every row fails with why.
       List<ApiFailure> failures = new ArrayList<>();
       for (ApiRequest r : chunk.requests) {
@@ -101,7 +105,7 @@ final class ChunkRunner implements AutoCloseable {
     BatchLines.Outcome[] decided = new BatchLines.Outcome[n];
     long[] latency = new long[n];
     int[] sent = new int[n];
-    long deadline = System.nanoTime() + settings.maxWait.toNanos();
+    long deadline = System.nanoTime() + settings.maxWait().toNanos();
     // A retried await (its bundle failed after a resubmission) starts from its input, which names
     // fewer rounds than the state file: continue from the file, or it would create and pay for the
     // same resubmission again.
@@ -142,11 +146,10 @@ final class ChunkRunner implements AutoCloseable {
         break;
       }
       if (r + 1 >= state.rounds.size()) {
-        if (r + 1 >= settings.maxRounds) {
-          ApiError e = ApiError.of(null, "batch_incomplete", "no_answer",
+        if (r + 1 >= settings.maxRounds()) {
+          ApiError e = ApiError.of(ErrorCode.NO_ANSWER,
               "no answer after " + (r + 1) + " batch round(s); the last batch " + round.batchId
-                  + " ended " + status + " without running this request; replay this failure to send it again",
-              null);
+                  + " ended " + status + " without running this request; replay this failure to send it again");
           for (int i : remainder) {
             decided[i] = new BatchLines.Outcome(BatchChunk.customId(i), BatchLines.Kind.FAILED, null, e);
           }
@@ -164,7 +167,7 @@ final class ChunkRunner implements AutoCloseable {
       BatchLines.Outcome o = decided[i];
       if (o == null) { // cannot happen: every path above decides every pending row
         o = new BatchLines.Outcome(BatchChunk.customId(i), BatchLines.Kind.FAILED, null,
-            ApiError.of(null, "batch_incomplete", "no_answer", "no answer from the batch", null));
+            ApiError.of(ErrorCode.NO_ANSWER, "no answer from the batch"));
       }
       if (o.kind == BatchLines.Kind.SUCCEEDED) {
         metrics.linesSucceeded.inc();
@@ -234,25 +237,25 @@ final class ChunkRunner implements AutoCloseable {
         lineCode = info.errors.isEmpty() ? code : info.errors.get(0).code;
       }
       decided[i] = new BatchLines.Outcome(BatchChunk.customId(i), BatchLines.Kind.FAILED, null,
-          ApiError.of(null, "batch_failed", lineCode, "batch " + info.id + " failed: " + message, null));
+          ApiError.of(ErrorType.BATCH_FAILED, null, lineCode, "batch " + info.id + " failed: " + message, null));
     }
   }
 
   private static BatchLines.Outcome cancelled(String batchId) {
-    return new BatchLines.Outcome("", BatchLines.Kind.CANCELLED, null, ApiError.of(null,
-        "batch_cancelled", "batch_cancelled", "batch " + batchId
+    return new BatchLines.Outcome("", BatchLines.Kind.CANCELLED, null, ApiError.of(
+        ErrorType.BATCH_CANCELLED, null, "batch_cancelled", "batch " + batchId
             + " was cancelled before this request ran; replay this failure line as input to send it again",
         null));
   }
 
   /** Polls until the batch ends; null when the service does not know the batch (404). */
   private @Nullable BatchInfo poll(String batchId, long deadline) {
-    long delay = Math.max(10, settings.pollInterval.toMillis() / 16);
+    long delay = Math.max(10, settings.pollInterval().toMillis() / 16);
     while (true) {
       BatchInfo info;
       try {
         info = client.get(batchId);
-      } catch (BatchApiException e) {
+      } catch (CallFailedException e) {
         if (e.getError().getStatus() != null && e.getError().getStatus() == 404) {
           LOG.warn("batch {} is unknown to the service; its requests are resubmitted", batchId);
           return null;
@@ -265,11 +268,11 @@ final class ChunkRunner implements AutoCloseable {
       }
       if (System.nanoTime() + delay * 1_000_000 > deadline) {
         throw new BatchStillRunningException("batch " + batchId + " is still " + info.status + " ("
-            + info.completed + " of " + info.total + " done) after waiting " + settings.maxWait
+            + info.completed + " of " + info.total + " done) after waiting " + settings.maxWait()
             + "; it keeps running at the service: run the same job again to re-attach to it");
       }
-      BatchApiClient.sleep(delay);
-      delay = Math.min(delay * 2, Math.max(10, settings.pollInterval.toMillis()));
+      BlockingCaller.sleep(delay);
+      delay = Math.min(delay * 2, Math.max(10, settings.pollInterval().toMillis()));
     }
   }
 
@@ -301,14 +304,14 @@ final class ChunkRunner implements AutoCloseable {
         Integer.toString(round));
     for (int attempt = 1; ; attempt++) {
       try {
-        return client.create(fileId, chunk.endpoint, settings.completionWindow, metadata);
-      } catch (BatchApiException e) {
+        return client.create(fileId, chunk.endpoint, settings.completionWindow(), metadata);
+      } catch (CallFailedException e) {
         Integer status = e.getError().getStatus();
         boolean ambiguous = status == null || status >= 500 || status == 408 || status == 429;
-        if (!ambiguous || attempt >= settings.controlRetries.getMaxAttempts()) {
+        if (!ambiguous || attempt >= settings.controlAttempts()) {
           throw e;
         }
-        BatchApiClient.sleep(settings.controlRetries.delayMillis(attempt, java.util.OptionalLong.empty(), random));
+        BlockingCaller.sleep(settings.controlBackoff().delayMillis(attempt, java.util.OptionalLong.empty(), random));
         for (JsonNode b : client.recent()) {
           if (chunk.digest.equals(b.path("metadata").path("openai_beam_chunk").asText())
               && Integer.toString(round).equals(b.path("metadata").path("openai_beam_round").asText())

@@ -1,6 +1,6 @@
 package dev.openaibeam.batch;
 
-import dev.openaibeam.call.ApiRequest;
+import dev.openaibeam.api.ApiRequest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

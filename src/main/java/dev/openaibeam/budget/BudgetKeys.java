@@ -11,8 +11,11 @@ import java.nio.charset.StandardCharsets;
 public final class BudgetKeys {
   private BudgetKeys() {}
 
-  public static String budgetId(String baseUrl, String keyIdentity, String modelGroup) {
-    String raw = baseUrl + "\n" + keyIdentity + "\n" + modelGroup;
+  /**
+   * @param payer who pays: the connection's {@code budgetIdentity()} (base URL and key source)
+   */
+  public static String budgetId(String payer, String modelGroup) {
+    String raw = payer + "\n" + modelGroup;
     return "budget-" + Hashing.sha256().hashString(raw, StandardCharsets.UTF_8).toString().substring(0, 12);
   }
 

@@ -1,15 +1,19 @@
 package dev.openaibeam.call;
 
+import dev.openaibeam.cost.TokenUsage;
+import dev.openaibeam.transport.RateLimitKind;
+import java.util.Optional;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
 
 /**
- * The Beam metrics of the call stage, in namespace {@value #NAMESPACE}. Updated only on the DoFn's
- * thread, where Beam's metrics container lives. Waiting for budget also counts under Beam's
- * throttling counter, which Dataflow's autoscaler reads.
+ * The one {@link CallListener}: every event feeds the Beam metrics of the call stage (namespace
+ * {@value #NAMESPACE}) and the JVM-wide {@link LocalProgress} behind the progress line. Updated only
+ * on the DoFn's thread, where Beam's metrics container lives. Waiting for budget also counts under
+ * Beam's throttling counter, which Dataflow's autoscaler reads.
  */
-public final class CallMetrics {
+public final class CallMetrics implements CallListener {
   public static final String NAMESPACE = "openai";
 
   public static final String REQUESTS = "requests";
@@ -29,27 +33,95 @@ public final class CallMetrics {
   public static final String ESTIMATE_ERROR_PERMILLE = "prompt_estimate_error_permille";
   public static final String LATENCY_MS = "latency_ms";
 
-  final Counter requests = Metrics.counter(NAMESPACE, REQUESTS);
-  final Counter attempts = Metrics.counter(NAMESPACE, ATTEMPTS);
-  final Counter succeeded = Metrics.counter(NAMESPACE, SUCCEEDED);
-  final Counter failed = Metrics.counter(NAMESPACE, FAILED);
-  final Counter retried = Metrics.counter(NAMESPACE, RETRIED);
-  final Counter rateLimitedRequests = Metrics.counter(NAMESPACE, RATE_LIMITED_REQUESTS);
-  final Counter rateLimitedTokens = Metrics.counter(NAMESPACE, RATE_LIMITED_TOKENS);
-  final Counter rateLimitedOther = Metrics.counter(NAMESPACE, RATE_LIMITED_OTHER);
-  final Counter tokensEstimated = Metrics.counter(NAMESPACE, TOKENS_ESTIMATED);
-  final Counter tokensActual = Metrics.counter(NAMESPACE, TOKENS_ACTUAL);
-  final Counter promptTokensEstimated = Metrics.counter(NAMESPACE, PROMPT_TOKENS_ESTIMATED);
-  final Counter promptTokensActual = Metrics.counter(NAMESPACE, PROMPT_TOKENS_ACTUAL);
-  final Counter completionTokens = Metrics.counter(NAMESPACE, COMPLETION_TOKENS);
-  final Counter budgetWaitMs = Metrics.counter(NAMESPACE, BUDGET_WAIT_MS);
-  final Counter throttlingMsecs =
+  private final Counter requests = Metrics.counter(NAMESPACE, REQUESTS);
+  private final Counter attempts = Metrics.counter(NAMESPACE, ATTEMPTS);
+  private final Counter succeeded = Metrics.counter(NAMESPACE, SUCCEEDED);
+  private final Counter failed = Metrics.counter(NAMESPACE, FAILED);
+  private final Counter retried = Metrics.counter(NAMESPACE, RETRIED);
+  private final Counter rateLimitedRequests = Metrics.counter(NAMESPACE, RATE_LIMITED_REQUESTS);
+  private final Counter rateLimitedTokens = Metrics.counter(NAMESPACE, RATE_LIMITED_TOKENS);
+  private final Counter rateLimitedOther = Metrics.counter(NAMESPACE, RATE_LIMITED_OTHER);
+  private final Counter tokensEstimated = Metrics.counter(NAMESPACE, TOKENS_ESTIMATED);
+  private final Counter tokensActual = Metrics.counter(NAMESPACE, TOKENS_ACTUAL);
+  private final Counter promptTokensEstimated = Metrics.counter(NAMESPACE, PROMPT_TOKENS_ESTIMATED);
+  private final Counter promptTokensActual = Metrics.counter(NAMESPACE, PROMPT_TOKENS_ACTUAL);
+  private final Counter completionTokens = Metrics.counter(NAMESPACE, COMPLETION_TOKENS);
+  private final Counter budgetWaitMs = Metrics.counter(NAMESPACE, BUDGET_WAIT_MS);
+  private final Counter throttlingMsecs =
       Metrics.counter(Metrics.THROTTLE_TIME_NAMESPACE, Metrics.THROTTLE_TIME_COUNTER_NAME);
-  final Distribution estimateErrorPermille =
+  private final Distribution estimateErrorPermille =
       Metrics.distribution(NAMESPACE, ESTIMATE_ERROR_PERMILLE);
-  final Distribution latencyMs = Metrics.distribution(NAMESPACE, LATENCY_MS);
+  private final Distribution latencyMs = Metrics.distribution(NAMESPACE, LATENCY_MS);
 
-  void waitedForBudget(long millis) {
+  @Override
+  public void admitted(long tokenCharge, long promptEstimate) {
+    requests.inc();
+    tokensEstimated.inc(tokenCharge);
+    promptTokensEstimated.inc(promptEstimate);
+  }
+
+  @Override
+  public void rejected() {
+    requests.inc();
+  }
+
+  @Override
+  public void attemptSent() {
+    attempts.inc();
+    LocalProgress.attemptSent();
+  }
+
+  @Override
+  public void attemptReturned() {
+    LocalProgress.attemptReturned();
+  }
+
+  @Override
+  public void rateLimited(RateLimitKind kind) {
+    LocalProgress.countRateLimited();
+    switch (kind) {
+      case REQUESTS:
+        rateLimitedRequests.inc();
+        break;
+      case TOKENS:
+        rateLimitedTokens.inc();
+        break;
+      default:
+        rateLimitedOther.inc();
+    }
+  }
+
+  @Override
+  public void retried() {
+    retried.inc();
+  }
+
+  @Override
+  public void answered(
+      long latencyMillis, Optional<TokenUsage> usage, long promptEstimate, boolean estimated) {
+    if (usage.isPresent()) {
+      long prompt = usage.get().inputTokens();
+      long completion = usage.get().outputTokens();
+      promptTokensActual.inc(prompt);
+      completionTokens.inc(completion);
+      tokensActual.inc(prompt + completion);
+      if (prompt > 0 && estimated) {
+        estimateErrorPermille.update((promptEstimate - prompt) * 1000 / prompt);
+      }
+    }
+    latencyMs.update(latencyMillis);
+    succeeded.inc();
+    LocalProgress.countSucceeded();
+  }
+
+  @Override
+  public void failed() {
+    failed.inc();
+    LocalProgress.countFailed();
+  }
+
+  @Override
+  public void waitedForBudget(long millis) {
     if (millis > 0) {
       budgetWaitMs.inc(millis);
       throttlingMsecs.inc(millis);

@@ -1,5 +1,6 @@
 package dev.openaibeam.call;
 
+import dev.openaibeam.api.ApiResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

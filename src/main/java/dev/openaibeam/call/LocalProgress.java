@@ -4,16 +4,16 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * This JVM's view of the call stage, for a live progress line on local runs (direct runner, Flink
- * local mode), where all workers share the JVM. On a cluster, each worker only sees its own part:
- * use the runner's metrics there.
+ * local mode), where all workers share the JVM; fed by {@link CallMetrics}. On a cluster, each
+ * worker only sees its own part: use the runner's metrics there.
  */
 public final class LocalProgress {
-  static final AtomicLong KEYED = new AtomicLong();
-  static final AtomicLong SUCCEEDED = new AtomicLong();
-  static final AtomicLong FAILED = new AtomicLong();
-  static final AtomicLong RATE_LIMITED = new AtomicLong();
-  static final AtomicLong IN_FLIGHT = new AtomicLong();
-  static final AtomicLong PEAK_IN_FLIGHT = new AtomicLong();
+  private static final AtomicLong KEYED = new AtomicLong();
+  private static final AtomicLong SUCCEEDED = new AtomicLong();
+  private static final AtomicLong FAILED = new AtomicLong();
+  private static final AtomicLong RATE_LIMITED = new AtomicLong();
+  private static final AtomicLong IN_FLIGHT = new AtomicLong();
+  private static final AtomicLong PEAK_IN_FLIGHT = new AtomicLong();
 
   private LocalProgress() {}
 
@@ -43,17 +43,33 @@ public final class LocalProgress {
     return PEAK_IN_FLIGHT.get();
   }
 
-  static void sent() {
-    long now = IN_FLIGHT.incrementAndGet();
-    PEAK_IN_FLIGHT.accumulateAndGet(now, Math::max);
+  public static void reset() {
+    for (AtomicLong c : new AtomicLong[] {KEYED, SUCCEEDED, FAILED, RATE_LIMITED, IN_FLIGHT, PEAK_IN_FLIGHT}) {
+      c.set(0);
+    }
   }
 
-  public static void reset() {
-    PEAK_IN_FLIGHT.set(0);
-    KEYED.set(0);
-    SUCCEEDED.set(0);
-    FAILED.set(0);
-    RATE_LIMITED.set(0);
-    IN_FLIGHT.set(0);
+  static void rowKeyed() {
+    KEYED.incrementAndGet();
+  }
+
+  static void attemptSent() {
+    PEAK_IN_FLIGHT.accumulateAndGet(IN_FLIGHT.incrementAndGet(), Math::max);
+  }
+
+  static void attemptReturned() {
+    IN_FLIGHT.decrementAndGet();
+  }
+
+  static void countSucceeded() {
+    SUCCEEDED.incrementAndGet();
+  }
+
+  static void countFailed() {
+    FAILED.incrementAndGet();
+  }
+
+  static void countRateLimited() {
+    RATE_LIMITED.incrementAndGet();
   }
 }

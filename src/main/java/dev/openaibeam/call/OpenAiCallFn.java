@@ -1,17 +1,18 @@
 package dev.openaibeam.call;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.openaibeam.api.ApiError;
+import dev.openaibeam.api.ApiFailure;
+import dev.openaibeam.api.ApiRequest;
+import dev.openaibeam.api.ApiResponse;
+import dev.openaibeam.api.ErrorCode;
 import dev.openaibeam.budget.PacerSnapshot;
 import dev.openaibeam.budget.ShardPacer;
+import dev.openaibeam.connection.OpenAiClient;
 import dev.openaibeam.cost.SpendSnapshot;
 import dev.openaibeam.cost.SpendTracker;
-import dev.openaibeam.cost.Usd;
-import dev.openaibeam.http.OpenAiHttpClient;
-import dev.openaibeam.tokens.TokenEstimate;
-import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.Optional;
+import java.util.List;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
@@ -28,16 +29,21 @@ import org.joda.time.Instant;
  *
  * <p>The shard's budget lives in Beam state, so it follows the key wherever the runner moves it,
  * and is enforced here, where the calls are made (a separate pacing step could be un-fused from
- * the calls by the runner). Calls are asynchronous, at most {@code maxInFlight} per instance; the
- * DoFn thread blocks only when the in-flight limit or the budget says so, and it emits every answer
- * itself, draining in {@code @FinishBundle}, so bundles of any size are correct. This is the one
- * retry layer: retryable errors wait the service's {@code retry-after} or an exponential backoff
- * with jitter; the hopeless fail at once.
+ * the calls by the runner). Calls are asynchronous, at most {@code maxInFlight} per instance, made
+ * by a {@link CallScheduler}; the DoFn thread blocks only when the in-flight limit or the budget
+ * says so. This DoFn owns the state, the journal and the outputs: each outcome the scheduler hands
+ * over is journaled (answers, at once) and emitted in its request's window with its timestamp,
+ * after the element that shares them or in {@code @FinishBundle}, so bundles of any size are
+ * correct.
  */
 public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Where a request's outcome goes: its element's timestamp and window. */
+  private record Origin(Instant timestamp, BoundedWindow window) {}
 
-  private final CallSettings settings;
+  /** An outcome waiting to be emitted. */
+  private record Pending<T>(TupleTag<T> tag, T value, Origin origin) {}
+
+  private final CallConfiguration configuration;
   private final TupleTag<ApiResponse> responsesTag;
   private final TupleTag<ApiFailure> failuresTag;
 
@@ -50,16 +56,17 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
   private final StateSpec<ValueState<SpendSnapshot>> spendSpec =
       StateSpecs.value(SpendSnapshot.Coder.of());
 
-  private transient OpenAiHttpClient client;
-  private transient CallScheduler scheduler;
-  private transient CallMetrics metrics;
+  private transient OpenAiClient client;
+  private transient CallScheduler<Origin> scheduler;
   private transient JournalWriter journal;
   private transient SpendTracker spend;
-  private transient boolean needsBody;
+  private transient List<Pending<?>> pending;
 
   OpenAiCallFn(
-      CallSettings settings, TupleTag<ApiResponse> responsesTag, TupleTag<ApiFailure> failuresTag) {
-    this.settings = settings;
+      CallConfiguration configuration,
+      TupleTag<ApiResponse> responsesTag,
+      TupleTag<ApiFailure> failuresTag) {
+    this.configuration = configuration;
     this.responsesTag = responsesTag;
     this.failuresTag = failuresTag;
   }
@@ -67,17 +74,14 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
   @Setup
   public void setup() {
     // The key is read here, on the worker, and lives only in this client.
-    String key = settings.keySource().resolve();
-    client = OpenAiHttpClient.create(settings.http(), key, settings.maxInFlight());
-    metrics = new CallMetrics();
-    journal = settings.journal() == null ? null : new JournalWriter(settings.journal());
-    spend = new SpendTracker(settings.cost(), settings.budgetShards());
-    needsBody =
-        settings.budget().getTokensPerMinute() > 0
-            || spend.hasCap()
-            || settings.http().getApiStyle() == dev.openaibeam.http.ApiStyle.AZURE;
+    client = OpenAiClient.open(configuration.connection(), configuration.maxInFlight());
+    journal = configuration.journal() == null ? null : new JournalWriter(configuration.journal());
+    spend = new SpendTracker(configuration.cost(), configuration.budgetShards());
+    pending = new ArrayList<>();
     scheduler =
-        new CallScheduler(settings, client, metrics, responsesTag, failuresTag, journal, spend);
+        new CallScheduler<>(
+            configuration, client, new CallAdmission(configuration, spend), new CallMetrics(),
+            new Outcomes());
   }
 
   @StartBundle
@@ -95,115 +99,14 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
       @StateId("spend") ValueState<SpendSnapshot> spendState,
       MultiOutputReceiver out) {
     String shardKey = element.getKey();
-    ApiRequest request = element.getValue();
     ShardPacer pacer = scheduler.pacer(shardKey, pacerState::read);
     spend.load(shardKey, spendState::read); // reads state only under a cap
-
-    if (!needsBody) {
-      // No token budget, no cost cap, no deployment URL: nothing needs the body parsed or its
-      // tokens counted (a third of this stage's CPU at high rates); answers are priced by the
-      // response's model.
-      scheduler.submit(new PendingCall(shardKey, request, "", 0, 0, timestamp, window));
-    } else {
-      parseEstimateAndSubmit(shardKey, request, timestamp, window);
-    }
+    scheduler.submit(shardKey, element.getValue(), new Origin(timestamp, window));
     pacerState.write(pacer.snapshot(System.nanoTime(), System.currentTimeMillis()));
     if (spend.hasCap()) {
       spendState.write(spend.snapshot(shardKey));
     }
-    emitSameWindow(out, timestamp, window);
-  }
-
-  private void parseEstimateAndSubmit(
-      String shardKey, ApiRequest request, Instant timestamp, BoundedWindow window) {
-    JsonNode body;
-    try {
-      body = JSON.readTree(request.getBody());
-    } catch (IOException e) {
-      body = null;
-    }
-    String model = body == null ? "" : body.path("model").asText("");
-    if (body == null || !body.isObject()) {
-      scheduler.rejectBeforeSending(
-          new PendingCall(shardKey, request, model, 0, 0, timestamp, window),
-          ApiError.of(null, "invalid_input", "invalid_json", "request body is not a JSON object", null));
-    } else {
-      TokenEstimate estimate = settings.tokenEstimator().estimate(request.getEndpoint(), body);
-      PendingCall call =
-          new PendingCall(
-              shardKey, request, model, estimate.total(), estimate.promptTokens(), timestamp, window);
-      long tpm = settings.budget().getTokensPerMinute();
-      if (tpm > 0 && estimate.total() > tpm) {
-        scheduler.rejectBeforeSending(
-            call,
-            ApiError.of(
-                null,
-                "invalid_input",
-                "request_too_large",
-                "request needs about " + estimate.total() + " tokens (prompt "
-                    + estimate.promptTokens() + " + reserved completion "
-                    + estimate.completionTokens() + "), more than the whole budget of " + tpm
-                    + " tokens per minute; it can never be sent",
-                null));
-      } else if (spend.hasCap()) {
-        submitWithinCap(call, estimate);
-      } else {
-        scheduler.submit(call);
-      }
-    }
-  }
-
-  /**
-   * Under a cost cap: reserve the call's worst case, then send it. A row that does not fit is
-   * neither sent nor failed: it has no answer in the journal, so a run with resume sends it.
-   */
-  private void submitWithinCap(PendingCall call, TokenEstimate estimate) {
-    Optional<Long> worstCase = spend.reservationFor(call.model, estimate);
-    if (worstCase.isEmpty()) {
-      scheduler.rejectBeforeSending(
-          call,
-          ApiError.of(
-              null,
-              "invalid_input",
-              "unpriced_model",
-              "model '" + call.model + "' has no price, so a call could break the cost cap; add it"
-                  + " to the price file (--priceFile) or run without --maxCostUsd",
-              null));
-    } else if (spend.exceedsShardCap(worstCase.get())) {
-      // Like a request over the whole TPM budget: this row can never fit, the others still can.
-      scheduler.rejectBeforeSending(
-          call,
-          ApiError.of(
-              null,
-              "invalid_input",
-              "cost_too_large",
-              "request could cost up to $" + Usd.format(worstCase.get()) + " (prompt estimate +"
-                  + " margin and n x max tokens), more than a budget shard's share of the cost cap;"
-                  + " lower its max tokens, raise --maxCostUsd or use fewer --budgetShards",
-              null));
-    } else if (spend.capped(call.shardKey)) {
-      holdBack(call);
-    } else if (scheduler.reserveCost(call, worstCase.get())) {
-      scheduler.submit(call);
-    } else {
-      spend.stop(call.shardKey);
-      holdBack(call);
-    }
-  }
-
-  /**
-   * A row the cap keeps from being sent. With a result journal it is left unanswered, so a run with
-   * resume sends it; without one nothing would ever name it, so it becomes a replayable failure.
-   */
-  private void holdBack(PendingCall call) {
-    spend.notSent();
-    if (journal == null) {
-      scheduler.rejectBeforeSending(
-          call,
-          ApiError.of(null, "cost_cap", "cost_cap_reached",
-              "not sent: the cost cap (--maxCostUsd) was reached; replay this failure to send it",
-              null));
-    }
+    emitSameOrigin(out, timestamp, window);
   }
 
   @FinishBundle
@@ -212,10 +115,10 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
     if (journal != null) {
       journal.roll();
     }
-    for (CallScheduler.Output o : scheduler.outputs()) {
-      emitTo(context, o);
+    for (Pending<?> p : pending) {
+      emit(context, p);
     }
-    scheduler.outputs().clear();
+    pending.clear();
   }
 
   @Teardown
@@ -233,24 +136,54 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    OpenAiCall.describe(settings, builder);
+    OpenAiCall.describe(configuration, builder);
   }
 
-  /** Emits the answers that share this element's window and timestamp; the rest wait. */
-  @SuppressWarnings("unchecked")
-  private void emitSameWindow(MultiOutputReceiver out, Instant timestamp, BoundedWindow window) {
-    Iterator<CallScheduler.Output> it = scheduler.outputs().iterator();
+  /** Outcomes as the scheduler knows them: journaled at once, emitted when Beam allows. */
+  private final class Outcomes implements CallSink<Origin> {
+    @Override
+    public void answered(Origin origin, ApiResponse response) {
+      if (journal != null) {
+        journal.append(response); // durable before Beam's sinks, which finalize only at the end
+      }
+      pending.add(new Pending<>(responsesTag, response, origin));
+    }
+
+    @Override
+    public void failed(Origin origin, ApiFailure failure) {
+      pending.add(new Pending<>(failuresTag, failure, origin));
+    }
+
+    /**
+     * With a result journal a held-back row is left unanswered, so a run with resume sends it;
+     * without one nothing would ever name it, so it becomes a replayable failure.
+     */
+    @Override
+    public void heldBack(Origin origin, ApiRequest request) {
+      if (journal == null) {
+        failed(origin, ApiFailure.notSent(request, ApiError.of(ErrorCode.COST_CAP_REACHED,
+            "not sent: the cost cap (--maxCostUsd) was reached; replay this failure to send it")));
+      }
+    }
+  }
+
+  /** Emits the outcomes that share this element's window and timestamp; the rest wait. */
+  private void emitSameOrigin(MultiOutputReceiver out, Instant timestamp, BoundedWindow window) {
+    Iterator<Pending<?>> it = pending.iterator();
     while (it.hasNext()) {
-      CallScheduler.Output o = it.next();
-      if (o.window.equals(window) && o.timestamp.equals(timestamp)) {
-        out.get((TupleTag<Object>) o.tag).outputWithTimestamp(o.value, o.timestamp);
+      Pending<?> p = it.next();
+      if (p.origin().window().equals(window) && p.origin().timestamp().equals(timestamp)) {
+        emit(out, p);
         it.remove();
       }
     }
   }
 
-  @SuppressWarnings("unchecked")
-  private static void emitTo(FinishBundleContext context, CallScheduler.Output o) {
-    context.output((TupleTag<Object>) o.tag, o.value, o.timestamp, o.window);
+  private static <T> void emit(MultiOutputReceiver out, Pending<T> p) {
+    out.get(p.tag()).outputWithTimestamp(p.value(), p.origin().timestamp());
+  }
+
+  private static <T> void emit(FinishBundleContext context, Pending<T> p) {
+    context.output(p.tag(), p.value(), p.origin().timestamp(), p.origin().window());
   }
 }

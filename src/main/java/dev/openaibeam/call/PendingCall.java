@@ -1,40 +1,49 @@
 package dev.openaibeam.call;
 
+import dev.openaibeam.api.ApiError;
+import dev.openaibeam.api.ApiRequest;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.joda.time.Instant;
 
-/** One request on its way through attempts: what it costs, where its answer goes. */
-final class PendingCall {
+/**
+ * One request on its way through its attempts: what the budget charges it, what it may cost, and
+ * the caller's {@code origin} (where its outcome goes; opaque here).
+ */
+final class PendingCall<O> {
   final String shardKey;
   final ApiRequest request;
+  final O origin;
   final String model;
-  final long cost;
+  /** Tokens the budget charges: prompt estimate + reserved completion; 0 when not estimated. */
+  final long tokenCharge;
   final long promptEstimate;
-  final Instant timestamp;
-  final BoundedWindow window;
+  /** Nano-USD to reserve before sending, under a cost cap; 0 without one. */
+  final long worstCaseNanoUsd;
   final List<ApiError> errors = new ArrayList<>(1);
   int attempts;
   long readyAtNanos;
-  long sentAtNanos;
-  /** Dollars (nano-USD) reserved for this call under a cost cap until its final answer. */
+  /** Nano-USD reserved for this call until its final answer. */
   long reservedNanoUsd;
 
   PendingCall(
       String shardKey,
       ApiRequest request,
+      O origin,
       String model,
-      long cost,
+      long tokenCharge,
       long promptEstimate,
-      Instant timestamp,
-      BoundedWindow window) {
+      long worstCaseNanoUsd) {
     this.shardKey = shardKey;
     this.request = request;
+    this.origin = origin;
     this.model = model;
-    this.cost = cost;
+    this.tokenCharge = tokenCharge;
     this.promptEstimate = promptEstimate;
-    this.timestamp = timestamp;
-    this.window = window;
+    this.worstCaseNanoUsd = worstCaseNanoUsd;
+  }
+
+  /** Whether its tokens were counted (they are only when a budget or cap needs them). */
+  boolean estimated() {
+    return tokenCharge > 0;
   }
 }

@@ -1,7 +1,8 @@
 package dev.openaibeam.call;
 
+import com.google.auto.value.AutoValue;
+import dev.openaibeam.api.ApiResponse;
 import java.io.Serializable;
-import java.util.Objects;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 
 /**
@@ -11,42 +12,26 @@ import org.apache.beam.sdk.transforms.SerializableFunction;
  * crashed run re-run with resume reads this journal and skips what is in it, so it never pays twice
  * for a row that finished.
  */
-public final class ResultJournal implements Serializable {
-  private final String directory;
-  private final SerializableFunction<ApiResponse, String> format;
-  private final int rollSeconds;
-
-  private ResultJournal(
-      String directory, SerializableFunction<ApiResponse, String> format, int rollSeconds) {
-    this.directory = Objects.requireNonNull(directory, "directory");
-    this.format = Objects.requireNonNull(format, "format");
-    this.rollSeconds = rollSeconds;
-  }
-
+@AutoValue
+public abstract class ResultJournal implements Serializable {
   /** Journals each answer as the line {@code format} makes of it (one line, no newline). */
   public static ResultJournal to(String directory, SerializableFunction<ApiResponse, String> format) {
-    return new ResultJournal(directory, format, 10);
+    return new AutoValue_ResultJournal(directory, format, 10);
   }
+
+  public abstract String getDirectory();
+
+  public abstract SerializableFunction<ApiResponse, String> getFormat();
+
+  public abstract int getRollSeconds();
 
   public ResultJournal withRollSeconds(int seconds) {
-    return new ResultJournal(directory, format, seconds);
-  }
-
-  public String getDirectory() {
-    return directory;
-  }
-
-  public SerializableFunction<ApiResponse, String> getFormat() {
-    return format;
-  }
-
-  public int getRollSeconds() {
-    return rollSeconds;
+    return new AutoValue_ResultJournal(getDirectory(), getFormat(), seconds);
   }
 
   /** The glob matching every journal file in the directory. */
   public String glob() {
-    return resolve(directory, "part-*.jsonl");
+    return resolve(getDirectory(), "part-*.jsonl");
   }
 
   static String resolve(String dir, String name) {

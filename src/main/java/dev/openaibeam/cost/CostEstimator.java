@@ -2,7 +2,7 @@ package dev.openaibeam.cost;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.openaibeam.call.ApiRequest;
+import dev.openaibeam.api.ApiRequest;
 import dev.openaibeam.tokens.TokenEstimate;
 import dev.openaibeam.tokens.TokenEstimator;
 import java.io.IOException;

@@ -54,6 +54,18 @@ public final class PriceTable implements Serializable {
     this.asOf = asOf;
   }
 
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PriceTable
+        && ((PriceTable) o).prices.equals(prices)
+        && ((PriceTable) o).asOf.equals(asOf);
+  }
+
+  @Override
+  public int hashCode() {
+    return prices.hashCode() * 31 + asOf.hashCode();
+  }
+
   public static PriceTable empty() {
     return new PriceTable(new TreeMap<>(), "");
   }

@@ -1,6 +1,6 @@
 package dev.openaibeam.enrich;
 
-import dev.openaibeam.call.ApiFailure;
+import dev.openaibeam.api.ApiFailure;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

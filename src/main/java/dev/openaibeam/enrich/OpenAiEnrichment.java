@@ -1,31 +1,25 @@
 package dev.openaibeam.enrich;
 
+import com.google.auto.value.AutoValue;
 import com.google.common.base.Preconditions;
-import dev.openaibeam.call.ApiError;
-import dev.openaibeam.call.ApiFailure;
-import dev.openaibeam.call.ApiRequest;
-import dev.openaibeam.call.ApiResponse;
+import dev.openaibeam.api.ApiRequest;
+import dev.openaibeam.api.ApiResponse;
+import dev.openaibeam.api.ApiResult;
 import dev.openaibeam.call.OpenAiCall;
-import dev.openaibeam.http.ApiKeySource;
-import dev.openaibeam.http.RetryPolicy;
+import dev.openaibeam.connection.OpenAiConnection;
 import java.io.Serializable;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.schemas.Schema;
-import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -60,10 +54,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *               return EnrichmentRequest.chat(body.put("max_completion_tokens", 5));
  *             },
  *             (ticket, response) -> ticket.withLabel(Responses.text(response.getBody())))
+ *         .withCall(OpenAiCall.of(OpenAiConnection.openAi())
+ *             .withRequestsPerMinute(5_000)
+ *             .withTokensPerMinute(2_000_000))
  *         .withIdFn(Ticket::id)
- *         .withApiKey(ApiKeySource.fromEnv("OPENAI_API_KEY"))
- *         .withRequestsPerMinute(5_000)
- *         .withTokensPerMinute(2_000_000)
  *         .withOutputCoder(SerializableCoder.of(LabelledTicket.class)));
  * PCollection<LabelledTicket> labelled = result.getEnriched();
  * PCollection<EnrichmentFailure<Ticket>> failed = result.getFailures();
@@ -94,7 +88,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * output coder is {@link #withOutputCoder}, else the one the registry has for the join function's
  * declared output type, else whatever {@code setCoder} you call on {@link Result#getEnriched()}.
  *
- * <p>The wrapped call must not have a result journal ({@link OpenAiCall#withJournal}): it would
+ * <p>The call is any configured {@link OpenAiCall} ({@link #withCall}; default: OpenAI with the
+ * key in {@code OPENAI_API_KEY} and no budget): its connection, budget, retries and cost cap are
+ * the enrichment's. The wrapped call must not have a result journal ({@link OpenAiCall#withJournal}): it would
  * write the carried elements to disk. Such a call is refused when the pipeline is built.
  */
 public final class OpenAiEnrichment<T, OutT>
@@ -121,38 +117,64 @@ public final class OpenAiEnrichment<T, OutT>
     OutT join(T input, ApiResponse response) throws Exception;
   }
 
-  private final @Nullable RequestFn<T> requestFn;
-  private final @Nullable JoinFn<T, OutT> joinFn;
-  private final @Nullable RowEnricher rowEnricher;
-  private final OpenAiCall call;
-  private final @Nullable SerializableFunction<T, String> idFn;
-  private final @Nullable Coder<T> inputCoder;
-  private final @Nullable Coder<OutT> outputCoder;
+  /** What an enrichment is made of; every {@code with*} sets one field. */
+  @AutoValue
+  abstract static class Configuration<T, OutT> implements Serializable {
+    abstract @Nullable RequestFn<T> requestFn();
 
-  private OpenAiEnrichment(
-      @Nullable RequestFn<T> requestFn,
-      @Nullable JoinFn<T, OutT> joinFn,
-      @Nullable RowEnricher rowEnricher,
-      OpenAiCall call,
-      @Nullable SerializableFunction<T, String> idFn,
-      @Nullable Coder<T> inputCoder,
-      @Nullable Coder<OutT> outputCoder) {
-    this.requestFn = requestFn;
-    this.joinFn = joinFn;
-    this.rowEnricher = rowEnricher;
-    this.call = call;
-    this.idFn = idFn;
-    this.inputCoder = inputCoder;
-    this.outputCoder = outputCoder;
+    abstract @Nullable JoinFn<T, OutT> joinFn();
+
+    abstract @Nullable RowEnricher rowEnricher();
+
+    abstract OpenAiCall call();
+
+    abstract @Nullable SerializableFunction<T, String> idFn();
+
+    abstract @Nullable Coder<T> inputCoder();
+
+    abstract @Nullable Coder<OutT> outputCoder();
+
+    abstract Builder<T, OutT> toBuilder();
+
+    static <T, OutT> Builder<T, OutT> builder() {
+      return new AutoValue_OpenAiEnrichment_Configuration.Builder<T, OutT>()
+          .setCall(OpenAiCall.of(OpenAiConnection.openAi()));
+    }
+
+    @AutoValue.Builder
+    abstract static class Builder<T, OutT> {
+      abstract Builder<T, OutT> setRequestFn(@Nullable RequestFn<T> v);
+
+      abstract Builder<T, OutT> setJoinFn(@Nullable JoinFn<T, OutT> v);
+
+      abstract Builder<T, OutT> setRowEnricher(@Nullable RowEnricher v);
+
+      abstract Builder<T, OutT> setCall(OpenAiCall v);
+
+      abstract Builder<T, OutT> setIdFn(@Nullable SerializableFunction<T, String> v);
+
+      abstract Builder<T, OutT> setInputCoder(@Nullable Coder<T> v);
+
+      abstract Builder<T, OutT> setOutputCoder(@Nullable Coder<OutT> v);
+
+      abstract Configuration<T, OutT> build();
+    }
+  }
+
+  private final Configuration<T, OutT> configuration;
+
+  private OpenAiEnrichment(Configuration<T, OutT> configuration) {
+    this.configuration = configuration;
   }
 
   /** Enrichment with your own request and join functions; calls go to OpenAI by default. */
   public static <T, OutT> OpenAiEnrichment<T, OutT> of(
       RequestFn<T> requestFn, JoinFn<T, OutT> joinFn) {
-    Preconditions.checkNotNull(requestFn, "requestFn");
-    Preconditions.checkNotNull(joinFn, "joinFn");
     return new OpenAiEnrichment<>(
-        requestFn, joinFn, null, OpenAiCall.create(), null, null, null);
+        Configuration.<T, OutT>builder()
+            .setRequestFn(Preconditions.checkNotNull(requestFn, "requestFn"))
+            .setJoinFn(Preconditions.checkNotNull(joinFn, "joinFn"))
+            .build());
   }
 
   /**
@@ -160,124 +182,48 @@ public final class OpenAiEnrichment<T, OutT>
    * {@link RowEmbeddings}); the output rows' schema is derived from the input's.
    */
   public static OpenAiEnrichment<Row, Row> rows(RowEnricher enricher) {
-    Preconditions.checkNotNull(enricher, "enricher");
-    return new OpenAiEnrichment<>(null, null, enricher, OpenAiCall.create(), null, null, null);
+    return new OpenAiEnrichment<>(
+        Configuration.<Row, Row>builder()
+            .setRowEnricher(Preconditions.checkNotNull(enricher, "enricher"))
+            .build());
   }
 
-  private OpenAiEnrichment<T, OutT> with(OpenAiCall c) {
-    return new OpenAiEnrichment<>(requestFn, joinFn, rowEnricher, c, idFn, inputCoder, outputCoder);
+  private OpenAiEnrichment<T, OutT> with(Configuration.Builder<T, OutT> b) {
+    return new OpenAiEnrichment<>(b.build());
   }
 
   /**
-   * Replaces the wrapped call (and all its settings) by {@code call}, which must not have a result
-   * journal.
+   * The call that answers the elements (connection, budget, retries, cost cap), which must not have
+   * a result journal.
    */
   public OpenAiEnrichment<T, OutT> withCall(OpenAiCall call) {
-    return with(Preconditions.checkNotNull(call, "call"));
+    return with(configuration.toBuilder().setCall(Preconditions.checkNotNull(call, "call")));
   }
 
   /** Id of each element's request; default: a hash of the encoded element. */
   public OpenAiEnrichment<T, OutT> withIdFn(SerializableFunction<T, String> idFn) {
-    return new OpenAiEnrichment<>(
-        requestFn, joinFn, rowEnricher, call, Preconditions.checkNotNull(idFn), inputCoder,
-        outputCoder);
+    return with(configuration.toBuilder().setIdFn(Preconditions.checkNotNull(idFn)));
   }
 
   /** The coder the elements are carried with; default: the input PCollection's. */
   public OpenAiEnrichment<T, OutT> withInputCoder(Coder<T> coder) {
-    return new OpenAiEnrichment<>(
-        requestFn, joinFn, rowEnricher, call, idFn, Preconditions.checkNotNull(coder), outputCoder);
+    return with(configuration.toBuilder().setInputCoder(Preconditions.checkNotNull(coder)));
   }
 
   public OpenAiEnrichment<T, OutT> withOutputCoder(Coder<OutT> coder) {
-    return new OpenAiEnrichment<>(
-        requestFn, joinFn, rowEnricher, call, idFn, inputCoder, Preconditions.checkNotNull(coder));
-  }
-
-  /** See {@link OpenAiCall#withBaseUrl}. */
-  public OpenAiEnrichment<T, OutT> withBaseUrl(String baseUrl) {
-    return with(call.withBaseUrl(baseUrl));
-  }
-
-  /** See {@link OpenAiCall#withAzure}. */
-  public OpenAiEnrichment<T, OutT> withAzure(String apiVersion) {
-    return with(call.withAzure(apiVersion));
-  }
-
-  public OpenAiEnrichment<T, OutT> withApiKey(ApiKeySource source) {
-    return with(call.withApiKey(source));
-  }
-
-  public OpenAiEnrichment<T, OutT> withHeader(String name, String value) {
-    return with(call.withHeader(name, value));
-  }
-
-  /** The whole budget (all workers together); 0 = no limit. */
-  public OpenAiEnrichment<T, OutT> withRequestsPerMinute(long rpm) {
-    return with(call.withRequestsPerMinute(rpm));
-  }
-
-  /** The whole budget (all workers together); 0 = no limit. */
-  public OpenAiEnrichment<T, OutT> withTokensPerMinute(long tpm) {
-    return with(call.withTokensPerMinute(tpm));
-  }
-
-  /** See {@link OpenAiCall#withRateLimitWindow}. */
-  public OpenAiEnrichment<T, OutT> withRateLimitWindow(Duration window) {
-    return with(call.withRateLimitWindow(window));
-  }
-
-  public OpenAiEnrichment<T, OutT> withHeadroom(double fraction) {
-    return with(call.withHeadroom(fraction));
-  }
-
-  public OpenAiEnrichment<T, OutT> withBudgetShards(int shards) {
-    return with(call.withBudgetShards(shards));
-  }
-
-  public OpenAiEnrichment<T, OutT> withModelGroup(String group) {
-    return with(call.withModelGroup(group));
-  }
-
-  public OpenAiEnrichment<T, OutT> withMaxAttempts(int maxAttempts) {
-    return with(call.withMaxAttempts(maxAttempts));
-  }
-
-  public OpenAiEnrichment<T, OutT> withRetryPolicy(RetryPolicy policy) {
-    return with(call.withRetryPolicy(policy));
-  }
-
-  public OpenAiEnrichment<T, OutT> withRequestTimeout(Duration timeout) {
-    return with(call.withRequestTimeout(timeout));
-  }
-
-  public OpenAiEnrichment<T, OutT> withMaxInFlight(int maxInFlight) {
-    return with(call.withMaxInFlight(maxInFlight));
-  }
-
-  public OpenAiEnrichment<T, OutT> withTokenEncoding(String encodingName) {
-    return with(call.withTokenEncoding(encodingName));
-  }
-
-  public OpenAiEnrichment<T, OutT> withDefaultMaxTokens(int tokens) {
-    return with(call.withDefaultMaxTokens(tokens));
-  }
-
-  /** See {@link OpenAiCall#withStopOnHopelessErrors}. */
-  public OpenAiEnrichment<T, OutT> withStopOnHopelessErrors(boolean stop) {
-    return with(call.withStopOnHopelessErrors(stop));
+    return with(configuration.toBuilder().setOutputCoder(Preconditions.checkNotNull(coder)));
   }
 
   @Override
   public void validate(@Nullable PipelineOptions options) {
     super.validate(options);
     checkNoJournal();
-    call.validate(options);
+    configuration.call().validate(options);
   }
 
   private void checkNoJournal() {
     Preconditions.checkArgument(
-        !call.hasJournal(),
+        !configuration.call().hasJournal(),
         "OpenAiEnrichment cannot wrap a call with a result journal (withJournal): the journal"
             + " would write every element it carries to disk; use a call without one");
   }
@@ -286,32 +232,33 @@ public final class OpenAiEnrichment<T, OutT>
   @SuppressWarnings("unchecked")
   public Result<T, OutT> expand(PCollection<T> input) {
     checkNoJournal();
-    RequestFn<T> buildFn = requestFn;
-    JoinFn<T, OutT> join = joinFn;
-    Coder<OutT> outCoder = outputCoder;
-    if (rowEnricher != null) {
+    RequestFn<T> buildFn = configuration.requestFn();
+    JoinFn<T, OutT> join = configuration.joinFn();
+    Coder<OutT> outCoder = configuration.outputCoder();
+    RowEnricher enricher = configuration.rowEnricher();
+    if (enricher != null) {
       Preconditions.checkArgument(
           input.hasSchema(), "OpenAiEnrichment.rows needs input with a schema (setRowSchema)");
-      RowEnricher enricher = rowEnricher;
       Schema outSchema = enricher.outputSchema(input.getSchema());
       buildFn = (RequestFn<T>) (RequestFn<Row>) enricher::request;
       join = (JoinFn<T, OutT>) (JoinFn<Row, Row>) (row, r) -> enricher.join(row, r, outSchema);
-      outCoder = (Coder<OutT>) (Coder<?>) org.apache.beam.sdk.schemas.SchemaCoder.of(outSchema);
+      outCoder = (Coder<OutT>) (Coder<?>) SchemaCoder.of(outSchema);
     }
-    Coder<T> carried = inputCoder != null ? inputCoder : input.getCoder();
+    Coder<T> carried = configuration.inputCoder() != null ? configuration.inputCoder() : input.getCoder();
 
     TupleTag<ApiRequest> requestsTag = new TupleTag<ApiRequest>() {};
     TupleTag<EnrichmentFailure<T>> buildFailedTag = new TupleTag<EnrichmentFailure<T>>() {};
     PCollectionTuple built =
         input.apply(
             "BuildRequests",
-            ParDo.of(new BuildRequestsFn<>(buildFn, idFn, carried, requestsTag, buildFailedTag))
+            ParDo.of(new EnrichmentSteps.BuildRequestsFn<>(
+                    buildFn, configuration.idFn(), carried, requestsTag, buildFailedTag))
                 .withOutputTags(requestsTag, TupleTagList.of(buildFailedTag)));
     built.get(requestsTag).setCoder(ApiRequest.Coder.of());
     EnrichmentFailure.Coder<T> failureCoder = EnrichmentFailure.Coder.of(carried);
     built.get(buildFailedTag).setCoder(failureCoder);
 
-    OpenAiCall.Result called = built.get(requestsTag).apply("CallOpenAi", call);
+    ApiResult called = built.get(requestsTag).apply("CallOpenAi", configuration.call());
 
     TupleTag<OutT> enrichedTag = new TupleTag<OutT>() {};
     TupleTag<EnrichmentFailure<T>> joinFailedTag = new TupleTag<EnrichmentFailure<T>>() {};
@@ -320,7 +267,7 @@ public final class OpenAiEnrichment<T, OutT>
             .getResponses()
             .apply(
                 "JoinAnswers",
-                ParDo.of(new JoinAnswersFn<>(join, carried, enrichedTag, joinFailedTag))
+                ParDo.of(new EnrichmentSteps.JoinAnswersFn<>(join, carried, enrichedTag, joinFailedTag))
                     .withOutputTags(enrichedTag, TupleTagList.of(joinFailedTag)));
     joined.get(joinFailedTag).setCoder(failureCoder);
     PCollection<OutT> enriched = joined.get(enrichedTag);
@@ -334,7 +281,7 @@ public final class OpenAiEnrichment<T, OutT>
     PCollection<EnrichmentFailure<T>> callFailed =
         called
             .getFailures()
-            .apply("RestoreInputs", ParDo.of(new RestoreInputFn<>(carried)))
+            .apply("RestoreInputs", ParDo.of(new EnrichmentSteps.RestoreInputFn<>(carried)))
             .setCoder(failureCoder);
     PCollection<EnrichmentFailure<T>> failures =
         PCollectionList.of(built.get(buildFailedTag))
@@ -342,7 +289,7 @@ public final class OpenAiEnrichment<T, OutT>
             .and(joined.get(joinFailedTag))
             .apply("AllFailures", Flatten.pCollections())
             .setCoder(failureCoder);
-    return new Result<>(input.getPipeline(), enrichedTag, enriched, failures);
+    return new Result<>(enrichedTag, enriched, new TupleTag<EnrichmentFailure<T>>() {}, failures);
   }
 
   /** The registry's coder for the join function's declared output type, when it has one. */
@@ -366,169 +313,36 @@ public final class OpenAiEnrichment<T, OutT>
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    if (rowEnricher != null) {
-      builder.add(DisplayData.item("rowEnricher", rowEnricher.describe()).withLabel("Row enricher"));
+    if (configuration.rowEnricher() != null) {
+      builder.add(DisplayData.item("rowEnricher", configuration.rowEnricher().describe())
+          .withLabel("Row enricher"));
     } else {
-      builder.add(DisplayData.item("requestFn", requestFn.getClass()).withLabel("Request function"));
-      builder.add(DisplayData.item("joinFn", joinFn.getClass()).withLabel("Join function"));
+      builder.add(DisplayData.item("requestFn", configuration.requestFn().getClass())
+          .withLabel("Request function"));
+      builder.add(DisplayData.item("joinFn", configuration.joinFn().getClass())
+          .withLabel("Join function"));
     }
-    builder.include("call", call);
+    builder.include("call", configuration.call());
   }
 
-  static ApiError error(String code, Exception e) {
-    String message = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-    return ApiError.of(null, "enrichment_error", code, message, null);
-  }
-
-  /** Builds each element's request, carrying the encoded element in its metadata. */
-  static final class BuildRequestsFn<T> extends DoFn<T, ApiRequest> {
-    private final RequestFn<T> requestFn;
-    private final @Nullable SerializableFunction<T, String> idFn;
-    private final Coder<T> coder;
-    private final TupleTag<ApiRequest> requestsTag;
-    private final TupleTag<EnrichmentFailure<T>> failedTag;
-    private final Counter buildFailed = Metrics.counter(NAMESPACE, REQUEST_BUILD_FAILED);
-    private final Counter failed = Metrics.counter(NAMESPACE, FAILED);
-
-    BuildRequestsFn(
-        RequestFn<T> requestFn,
-        @Nullable SerializableFunction<T, String> idFn,
-        Coder<T> coder,
-        TupleTag<ApiRequest> requestsTag,
-        TupleTag<EnrichmentFailure<T>> failedTag) {
-      this.requestFn = requestFn;
-      this.idFn = idFn;
-      this.coder = coder;
-      this.requestsTag = requestsTag;
-      this.failedTag = failedTag;
-    }
-
-    @ProcessElement
-    public void process(@Element T input, MultiOutputReceiver out) throws Exception {
-      byte[] encoded = CoderUtils.encodeToByteArray(coder, input);
-      String id = null;
-      EnrichmentRequest request;
-      try {
-        // The hash only when there is no id function (or, below, when it failed).
-        id =
-            idFn != null
-                ? Preconditions.checkNotNull(idFn.apply(input), "the id function returned null")
-                : CarriedInput.derivedId(encoded);
-        request = Preconditions.checkNotNull(requestFn.build(input), "the request function returned null");
-      } catch (Exception e) {
-        if (id == null) {
-          id = CarriedInput.derivedId(encoded);
-        }
-        buildFailed.inc();
-        failed.inc();
-        ApiRequest none = ApiRequest.of(id, "", "", null);
-        out.get(failedTag)
-            .output(
-                EnrichmentFailure.of(
-                    input, ApiFailure.of(none, error(REQUEST_BUILD_FAILED, e), 0, List.of()), null));
-        return;
-      }
-      out.get(requestsTag)
-          .output(
-              ApiRequest.of(
-                  id,
-                  request.getEndpoint(),
-                  request.getBody(),
-                  CarriedInput.wrap(encoded, request.getMetadata())));
-    }
-  }
-
-  /** The request as the user built it: the carried element taken out of its metadata. */
-  static ApiRequest userRequest(ApiRequest r) {
-    return ApiRequest.of(
-        r.getId(), r.getEndpoint(), r.getBody(), CarriedInput.userMetadata(r.getMetadata()));
-  }
-
-  /** Decodes each answer's element and joins the two. */
-  static final class JoinAnswersFn<T, OutT> extends DoFn<ApiResponse, OutT> {
-    private final JoinFn<T, OutT> joinFn;
-    private final Coder<T> coder;
-    private final TupleTag<OutT> enrichedTag;
-    private final TupleTag<EnrichmentFailure<T>> failedTag;
-    private final Counter enriched = Metrics.counter(NAMESPACE, ENRICHED);
-    private final Counter joinFailed = Metrics.counter(NAMESPACE, JOIN_FAILED);
-    private final Counter failed = Metrics.counter(NAMESPACE, FAILED);
-
-    JoinAnswersFn(
-        JoinFn<T, OutT> joinFn,
-        Coder<T> coder,
-        TupleTag<OutT> enrichedTag,
-        TupleTag<EnrichmentFailure<T>> failedTag) {
-      this.joinFn = joinFn;
-      this.coder = coder;
-      this.enrichedTag = enrichedTag;
-      this.failedTag = failedTag;
-    }
-
-    @ProcessElement
-    public void process(@Element ApiResponse response, MultiOutputReceiver out) throws Exception {
-      T input = CoderUtils.decodeFromByteArray(coder, CarriedInput.input(response.getRequest().getMetadata()));
-      ApiRequest request = userRequest(response.getRequest());
-      OutT joined;
-      try {
-        joined =
-            Preconditions.checkNotNull(
-                joinFn.join(
-                    input,
-                    ApiResponse.of(
-                        request, response.getBody(), response.getAttempts(), response.getLatencyMillis())),
-                "the join function returned null");
-      } catch (Exception e) {
-        joinFailed.inc();
-        failed.inc();
-        ApiFailure f = ApiFailure.of(request, error(JOIN_FAILED, e), response.getAttempts(), List.of());
-        out.get(failedTag).output(EnrichmentFailure.of(input, f, response.getBody()));
-        return;
-      }
-      enriched.inc();
-      out.get(enrichedTag).output(joined);
-    }
-  }
-
-  /** Gives each failed call its element back. */
-  static final class RestoreInputFn<T> extends DoFn<ApiFailure, EnrichmentFailure<T>> {
-    private final Coder<T> coder;
-    private final Counter failed = Metrics.counter(NAMESPACE, FAILED);
-
-    RestoreInputFn(Coder<T> coder) {
-      this.coder = coder;
-    }
-
-    @ProcessElement
-    public void process(@Element ApiFailure f, OutputReceiver<EnrichmentFailure<T>> out)
-        throws Exception {
-      T input = CoderUtils.decodeFromByteArray(coder, CarriedInput.input(f.getRequest().getMetadata()));
-      failed.inc();
-      out.output(
-          EnrichmentFailure.of(
-              input,
-              ApiFailure.of(
-                  userRequest(f.getRequest()), f.getError(), f.getAttempts(), f.getAttemptErrors()),
-              null));
-    }
-  }
-
-  /** The enriched elements and the failures of an {@link OpenAiEnrichment}. */
+  /**
+   * The enriched elements and the failures of an {@link OpenAiEnrichment}, built like {@link
+   * ApiResult}: two PCollections under tags made per transform instance.
+   */
   public static final class Result<T, OutT> implements POutput {
-    private final Pipeline pipeline;
     private final TupleTag<OutT> enrichedTag;
     private final PCollection<OutT> enriched;
-    private final TupleTag<EnrichmentFailure<T>> failuresTag = new TupleTag<EnrichmentFailure<T>>() {};
+    private final TupleTag<EnrichmentFailure<T>> failuresTag;
     private final PCollection<EnrichmentFailure<T>> failures;
 
     Result(
-        Pipeline pipeline,
         TupleTag<OutT> enrichedTag,
         PCollection<OutT> enriched,
+        TupleTag<EnrichmentFailure<T>> failuresTag,
         PCollection<EnrichmentFailure<T>> failures) {
-      this.pipeline = pipeline;
       this.enrichedTag = enrichedTag;
       this.enriched = enriched;
+      this.failuresTag = failuresTag;
       this.failures = failures;
     }
 
@@ -544,7 +358,7 @@ public final class OpenAiEnrichment<T, OutT>
 
     @Override
     public Pipeline getPipeline() {
-      return pipeline;
+      return enriched.getPipeline();
     }
 
     @Override

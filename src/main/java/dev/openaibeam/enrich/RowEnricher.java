@@ -1,6 +1,6 @@
 package dev.openaibeam.enrich;
 
-import dev.openaibeam.call.ApiResponse;
+import dev.openaibeam.api.ApiResponse;
 import java.io.Serializable;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;

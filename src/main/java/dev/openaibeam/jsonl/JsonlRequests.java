@@ -1,12 +1,10 @@
 package dev.openaibeam.jsonl;
 
-import dev.openaibeam.call.ApiFailure;
-import dev.openaibeam.call.ApiRequest;
-import dev.openaibeam.call.WithFailures;
+import dev.openaibeam.api.ApiFailure;
+import dev.openaibeam.api.ApiRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
-import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.metrics.Counter;
@@ -14,6 +12,7 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -27,14 +26,15 @@ import org.apache.beam.sdk.values.TupleTagList;
  * requests and failure records for the lines that cannot be requests.
  *
  * <pre>{@code
- * JsonlRequests.Parsed parsed =
+ * WithFailures.Result<PCollection<ApiRequest>, ApiFailure> parsed =
  *     pipeline.apply(JsonlRequests.read("gs://bucket/in/*.jsonl.gz")
  *         .withDefaultEndpoint("/v1/chat/completions"));
- * parsed.getRequests();  // PCollection<ApiRequest>
- * parsed.getFailures();  // PCollection<ApiFailure>, one per malformed line
+ * parsed.output();    // PCollection<ApiRequest>
+ * parsed.failures();  // PCollection<ApiFailure>, one per malformed line
  * }</pre>
  */
-public final class JsonlRequests extends PTransform<PBegin, JsonlRequests.Parsed> {
+public final class JsonlRequests
+    extends PTransform<PBegin, WithFailures.Result<PCollection<ApiRequest>, ApiFailure>> {
   public static final String NAMESPACE = "openai-beam";
   public static final String LINES_READ = "lines_read";
   public static final String LINES_MALFORMED = "lines_malformed";
@@ -56,7 +56,7 @@ public final class JsonlRequests extends PTransform<PBegin, JsonlRequests.Parsed
   }
 
   @Override
-  public Parsed expand(PBegin input) {
+  public WithFailures.Result<PCollection<ApiRequest>, ApiFailure> expand(PBegin input) {
     TupleTag<ApiRequest> requests = new TupleTag<ApiRequest>() {};
     TupleTag<ApiFailure> failures = new TupleTag<ApiFailure>() {};
     PCollectionTuple out =
@@ -67,9 +67,9 @@ public final class JsonlRequests extends PTransform<PBegin, JsonlRequests.Parsed
                 "ParseLines",
                 ParDo.of(new ParseFileFn(RequestLineParser.of(defaultEndpoint), requests, failures))
                     .withOutputTags(requests, TupleTagList.of(failures)));
-    out.get(requests).setCoder(ApiRequest.Coder.of());
-    out.get(failures).setCoder(ApiFailure.Coder.of());
-    return new Parsed(input.getPipeline(), requests, failures, out);
+    return WithFailures.Result.of(
+        out.get(requests).setCoder(ApiRequest.Coder.of()),
+        out.get(failures).setCoder(ApiFailure.Coder.of()));
   }
 
   @Override
@@ -111,21 +111,6 @@ public final class JsonlRequests extends PTransform<PBegin, JsonlRequests.Parsed
               }
             });
       }
-    }
-  }
-
-  /** The requests and the failure records of the lines that were not requests. */
-  public static final class Parsed extends WithFailures<ApiRequest> {
-    Parsed(
-        Pipeline pipeline,
-        TupleTag<ApiRequest> requestsTag,
-        TupleTag<ApiFailure> failuresTag,
-        PCollectionTuple tuple) {
-      super(pipeline, requestsTag, failuresTag, tuple);
-    }
-
-    public PCollection<ApiRequest> getRequests() {
-      return main();
     }
   }
 }

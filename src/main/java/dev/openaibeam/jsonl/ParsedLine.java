@@ -1,7 +1,7 @@
 package dev.openaibeam.jsonl;
 
-import dev.openaibeam.call.ApiFailure;
-import dev.openaibeam.call.ApiRequest;
+import dev.openaibeam.api.ApiFailure;
+import dev.openaibeam.api.ApiRequest;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** One input line: a request to send, or the reason it cannot be one. */

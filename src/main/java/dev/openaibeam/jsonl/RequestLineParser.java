@@ -4,9 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.openaibeam.call.ApiError;
-import dev.openaibeam.call.ApiFailure;
-import dev.openaibeam.call.ApiRequest;
+import dev.openaibeam.api.ApiError;
+import dev.openaibeam.api.ApiFailure;
+import dev.openaibeam.api.ApiRequest;
+import dev.openaibeam.api.ErrorCode;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -24,7 +25,6 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class RequestLineParser implements Serializable {
   public static final Set<String> ENDPOINTS =
       Set.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses");
-  static final String INVALID_INPUT = "invalid_input";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String defaultEndpoint;
@@ -54,20 +54,20 @@ public final class RequestLineParser implements Serializable {
           .decode(ByteBuffer.wrap(bytes))
           .toString();
     } catch (CharacterCodingException e) {
-      return bad(id, source, new String(bytes, StandardCharsets.UTF_8), null, "invalid_utf8",
+      return bad(id, source, new String(bytes, StandardCharsets.UTF_8), null, ErrorCode.INVALID_UTF8,
           "line is not valid UTF-8 text");
     }
     if (text.isBlank()) {
-      return bad(id, source, text, null, "empty_line", "line is empty");
+      return bad(id, source, text, null, ErrorCode.EMPTY_LINE, "line is empty");
     }
     JsonNode node;
     try {
       node = JSON.readTree(text);
     } catch (JsonProcessingException e) {
-      return bad(id, source, text, null, "invalid_json", "line is not valid JSON: " + e.getOriginalMessage());
+      return bad(id, source, text, null, ErrorCode.INVALID_JSON, "line is not valid JSON: " + e.getOriginalMessage());
     }
     if (node == null || !node.isObject()) {
-      return bad(id, source, text, null, "not_an_object",
+      return bad(id, source, text, null, ErrorCode.NOT_AN_OBJECT,
           "line must be a JSON object, found " + kind(node));
     }
     ObjectNode obj = (ObjectNode) node;
@@ -84,7 +84,7 @@ public final class RequestLineParser implements Serializable {
     String id = idNode != null && idNode.isTextual() ? idNode.asText() : lineId;
     String metadata = metadataOf(failure);
     if (!request.isObject()) {
-      return bad(id, source, text, metadata, "not_replayable",
+      return bad(id, source, text, metadata, ErrorCode.NOT_REPLAYABLE,
           "failure record's request is not a JSON object (the original line was malformed)");
     }
     JsonNode ep = failure.get("endpoint");
@@ -104,7 +104,7 @@ public final class RequestLineParser implements Serializable {
     String id = lineId;
     if (customId != null && !customId.isNull()) {
       if (!customId.isTextual() || customId.asText().isEmpty()) {
-        return bad(lineId, source, text, metadata, "wrong_type", "custom_id must be a non-empty string");
+        return bad(lineId, source, text, metadata, ErrorCode.WRONG_TYPE, "custom_id must be a non-empty string");
       }
       id = customId.asText();
     }
@@ -113,24 +113,24 @@ public final class RequestLineParser implements Serializable {
     JsonNode url = obj.remove("url");
     if (url != null && !url.isNull()) {
       if (!url.isTextual()) {
-        return bad(id, source, text, metadata, "wrong_type", "url must be a string");
+        return bad(id, source, text, metadata, ErrorCode.WRONG_TYPE, "url must be a string");
       }
       endpoint = normalizeEndpoint(url.asText());
     }
     if (!ENDPOINTS.contains(endpoint)) {
-      return bad(id, source, text, metadata, "unknown_endpoint",
+      return bad(id, source, text, metadata, ErrorCode.UNKNOWN_ENDPOINT,
           "unknown endpoint " + endpoint + "; supported: " + String.join(", ", ENDPOINTS));
     }
     JsonNode model = obj.get("model");
     if (model == null || model.isNull()) {
-      return bad(id, source, text, metadata, "missing_model", "request has no \"model\"");
+      return bad(id, source, text, metadata, ErrorCode.MISSING_MODEL, "request has no \"model\"");
     }
     if (!model.isTextual() || model.asText().isEmpty()) {
-      return bad(id, source, text, metadata, "wrong_type", "\"model\" must be a non-empty string");
+      return bad(id, source, text, metadata, ErrorCode.WRONG_TYPE, "\"model\" must be a non-empty string");
     }
     String typeError = checkTypes(endpoint, obj);
     if (typeError != null) {
-      return bad(id, source, text, metadata, "wrong_type", typeError);
+      return bad(id, source, text, metadata, ErrorCode.WRONG_TYPE, typeError);
     }
     return ParsedLine.request(ApiRequest.of(id, endpoint, obj.toString(), metadata));
   }
@@ -216,9 +216,9 @@ public final class RequestLineParser implements Serializable {
   }
 
   private static ParsedLine bad(
-      String id, String source, String text, @Nullable String metadata, String code, String reason) {
+      String id, String source, String text, @Nullable String metadata, ErrorCode code, String reason) {
     ApiRequest request = ApiRequest.of(id, "", text, metadata);
     return ParsedLine.failure(
-        ApiFailure.ofInput(request, ApiError.of(null, INVALID_INPUT, code, reason, null), source));
+        ApiFailure.ofInput(request, ApiError.of(code, reason), source));
   }
 }

@@ -55,6 +55,18 @@ public final class TokenEstimator implements Serializable {
     return defaultMaxTokens;
   }
 
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof TokenEstimator
+        && ((TokenEstimator) o).encodingOverride == encodingOverride
+        && ((TokenEstimator) o).defaultMaxTokens == defaultMaxTokens;
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(encodingOverride, defaultMaxTokens);
+  }
+
   /**
    * @param endpoint the API path, e.g. {@code /v1/chat/completions} (Azure paths end the same way)
    * @param body the request body as sent

@@ -2,14 +2,14 @@ package dev.openaibeam.batch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.openaibeam.call.ApiFailure;
-import dev.openaibeam.call.ApiRequest;
-import dev.openaibeam.call.ApiResponse;
+import dev.openaibeam.api.ApiFailure;
+import dev.openaibeam.api.ApiRequest;
+import dev.openaibeam.api.ApiResponse;
+import dev.openaibeam.connection.ApiKeySource;
+import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.emulator.BatchBehaviour;
 import dev.openaibeam.emulator.EmulatorConfig;
 import dev.openaibeam.emulator.OpenAiEmulator;
-import dev.openaibeam.http.ApiKeySource;
-import dev.openaibeam.http.HttpSettings;
 import dev.openaibeam.testing.Requests;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,11 +36,11 @@ class ChunkRunnerRetryTest {
       emu.setBatchBehaviour(BatchBehaviour.defaults().with("validatingMs", "20")
           .with("inProgressMs", "60").with("finalizingMs", "20").with("expireAfterLines", "12"));
       Path key = Files.writeString(dir.resolve("key.txt"), KEY);
-      BatchSettings settings = BatchSettings.defaults()
-          .http(HttpSettings.of(emu.baseUrl()))
-          .keySource(ApiKeySource.fromFile(key.toString()))
-          .pollInterval(Duration.ofMillis(50))
-          .stateDirectory(dir.resolve("state").toString());
+      BatchConfiguration settings =
+          OpenAiBatch.of(OpenAiConnection.to(emu.baseUrl()).withApiKey(ApiKeySource.fromFile(key.toString())))
+              .withPollInterval(Duration.ofMillis(50))
+              .withStateDirectory(dir.resolve("state").toString())
+              .configuration();
       List<ApiRequest> requests = Requests.chats(20, 5);
       BatchChunk chunk = new BatchChunk("/v1/chat/completions", requests);
 

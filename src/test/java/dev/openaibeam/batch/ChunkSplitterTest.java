@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.openaibeam.call.ApiRequest;
+import dev.openaibeam.api.ApiRequest;
 import dev.openaibeam.testing.Requests;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -91,9 +91,9 @@ class ChunkSplitterTest {
 
   @Test
   void groupsGrowWithRowsAndBytes() {
-    assertEquals(1, OpenAiBatch.groups(0, 0, 50_000, 200L << 20));
-    assertEquals(1, OpenAiBatch.groups(10_000, 5_000_000, 50_000, 200L << 20));
-    assertEquals(4, OpenAiBatch.groups(100_000, 5_000_000, 50_000, 200L << 20));
-    assertEquals(10, OpenAiBatch.groups(1_000, 1_000L << 20, 50_000, 200L << 20));
+    assertEquals(1, BatchSteps.groups(0, 0, 50_000, 200L << 20));
+    assertEquals(1, BatchSteps.groups(10_000, 5_000_000, 50_000, 200L << 20));
+    assertEquals(4, BatchSteps.groups(100_000, 5_000_000, 50_000, 200L << 20));
+    assertEquals(10, BatchSteps.groups(1_000, 1_000L << 20, 50_000, 200L << 20));
   }
 }

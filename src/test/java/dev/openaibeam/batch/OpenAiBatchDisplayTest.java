@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.openaibeam.http.ApiKeySource;
+import dev.openaibeam.connection.ApiKeySource;
+import dev.openaibeam.connection.OpenAiConnection;
+import dev.openaibeam.testing.Serialized;
 import java.time.Duration;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import dev.openaibeam.testing.Serialized;
 import org.junit.jupiter.api.Test;
 
 /** Configuration of {@link OpenAiBatch}: display data, validation, and no key anywhere. */
@@ -17,8 +18,9 @@ class OpenAiBatchDisplayTest {
     String key = "sk-display-secret-123456";
     java.nio.file.Path file = java.nio.file.Files.createTempFile("key", ".txt");
     java.nio.file.Files.writeString(file, key);
-    OpenAiBatch t = OpenAiBatch.create().withBaseUrl("http://127.0.0.1:9/v1")
-        .withApiKey(ApiKeySource.fromFile(file.toString())).withPollInterval(Duration.ofSeconds(5))
+    OpenAiBatch t = OpenAiBatch.of(OpenAiConnection.to("http://127.0.0.1:9/v1")
+            .withApiKey(ApiKeySource.fromFile(file.toString())))
+        .withPollInterval(Duration.ofSeconds(5))
         .withStateDirectory("/tmp/x.batches");
     DisplayData d = DisplayData.from(t);
     assertFalse(d.toString().contains(key));
@@ -29,11 +31,11 @@ class OpenAiBatchDisplayTest {
 
   @Test
   void validateRefusesLimitsAboveTheServices() {
-    OpenAiBatch tooMany = OpenAiBatch.create().withFileLimits(50_001, 1_000);
+    OpenAiBatch tooMany = OpenAiBatch.of(OpenAiConnection.openAi()).withFileLimits(50_001, 1_000);
     assertThrows(IllegalArgumentException.class, () -> tooMany.validate(null));
-    OpenAiBatch tooBig = OpenAiBatch.create().withFileLimits(10, 201L * 1024 * 1024);
+    OpenAiBatch tooBig = OpenAiBatch.of(OpenAiConnection.openAi()).withFileLimits(10, 201L * 1024 * 1024);
     assertThrows(IllegalArgumentException.class, () -> tooBig.validate(null));
-    assertThrows(IllegalArgumentException.class, () -> OpenAiBatch.create().withMaxRounds(0));
-    OpenAiBatch.create().withFileLimits(50_000, 200L * 1024 * 1024).validate(null);
+    assertThrows(IllegalArgumentException.class, () -> OpenAiBatch.of(OpenAiConnection.openAi()).withMaxRounds(0));
+    OpenAiBatch.of(OpenAiConnection.openAi()).withFileLimits(50_000, 200L * 1024 * 1024).validate(null);
   }
 }

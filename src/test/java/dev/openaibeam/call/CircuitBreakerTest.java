@@ -3,13 +3,15 @@ package dev.openaibeam.call;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.openaibeam.api.ApiResult;
 import dev.openaibeam.budget.CircuitBreaker;
+import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.emulator.EmulatorConfig;
 import dev.openaibeam.emulator.FaultPlan;
 import dev.openaibeam.emulator.OpenAiEmulator;
-import dev.openaibeam.http.RetryPolicy;
 import dev.openaibeam.testing.Requests;
 import dev.openaibeam.testing.TestKeys;
+import dev.openaibeam.transport.Backoff;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -55,10 +57,11 @@ class CircuitBreakerTest {
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     try (OpenAiEmulator emu = OpenAiEmulator.start(cfg)) {
       timer.schedule(() -> emu.setFaults(FaultPlan.none()), 3, TimeUnit.SECONDS);
-      OpenAiCall.Result result = p.apply(Create.of(Requests.chats(100, 5))).apply(
-          OpenAiCall.create().withBaseUrl(emu.baseUrl()).withApiKey(TestKeys.file("sk-cb"))
-              .withRetryPolicy(RetryPolicy.of(30).withInitialBackoff(Duration.ofMillis(100))
-                  .withMaxBackoff(Duration.ofMillis(400))));
+      ApiResult result = p.apply(Create.of(Requests.chats(100, 5))).apply(
+          OpenAiCall.of(OpenAiConnection.to(emu.baseUrl()).withApiKey(TestKeys.file("sk-cb")))
+              .withMaxAttempts(30)
+              .withBackoff(Backoff.standard().withInitial(Duration.ofMillis(100))
+                  .withMax(Duration.ofMillis(400))));
       PAssert.that(result.getFailures()).empty();
       p.run().waitUntilFinish();
       long failedCalls = emu.stats().faults503();

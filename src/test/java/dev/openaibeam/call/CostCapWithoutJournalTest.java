@@ -3,6 +3,10 @@ package dev.openaibeam.call;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.openaibeam.api.ApiFailure;
+import dev.openaibeam.api.ApiRequest;
+import dev.openaibeam.api.ApiResult;
+import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.cost.PriceTable;
 import dev.openaibeam.emulator.EmulatorConfig;
 import dev.openaibeam.emulator.OpenAiEmulator;
@@ -44,10 +48,8 @@ class CostCapWithoutJournalTest {
       for (int i = 0; i < ROWS; i++) {
         rows.add(Requests.chat("row-" + i, "cap-model", "Question " + i + ", answer briefly.", 5));
       }
-      OpenAiCall.Result result = p.apply(Create.of(rows)).apply(
-          OpenAiCall.create()
-              .withBaseUrl(emu.baseUrl())
-              .withApiKey(TestKeys.file("sk-cap"))
+      ApiResult result = p.apply(Create.of(rows)).apply(
+          OpenAiCall.of(OpenAiConnection.to(emu.baseUrl()).withApiKey(TestKeys.file("sk-cap")))
               .withPriceTable(PriceTable.fromJson(PRICES))
               .withMaxCostUsd(0.10));
       PAssert.that(result.getResponses()).satisfies(rs -> {

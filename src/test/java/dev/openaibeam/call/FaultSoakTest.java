@@ -3,13 +3,18 @@ package dev.openaibeam.call;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.openaibeam.api.ApiFailure;
+import dev.openaibeam.api.ApiRequest;
+import dev.openaibeam.api.ApiResponse;
+import dev.openaibeam.api.ApiResult;
+import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.emulator.EmulatorConfig;
 import dev.openaibeam.emulator.EmulatorStats;
 import dev.openaibeam.emulator.FaultPlan;
 import dev.openaibeam.emulator.OpenAiEmulator;
-import dev.openaibeam.http.RetryPolicy;
 import dev.openaibeam.testing.Requests;
 import dev.openaibeam.testing.TestKeys;
+import dev.openaibeam.transport.Backoff;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -18,10 +23,10 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -45,18 +50,19 @@ class FaultSoakTest {
         .build();
     try (OpenAiEmulator emu = OpenAiEmulator.start(cfg)) {
       List<ApiRequest> rows = Requests.chats(ROWS, 5);
-      OpenAiCall.Result result = p.apply(Create.of(rows)).apply(
-          OpenAiCall.create()
-              .withBaseUrl(emu.baseUrl())
-              .withApiKey(TestKeys.file("sk-soak"))
-              // Longer than a loaded machine needs to read an answer the emulator has already
-              // counted as a success (timed out, that row would be paid twice and this test fail);
-              // every bundle with a hang waits this long, so it is not longer still (2 s: ~30 s
-              // test, 3 s: ~50 s, 5 s: ~77 s here).
-              .withRequestTimeout(Duration.ofSeconds(3))
+      ApiResult result = p.apply(Create.of(rows)).apply(
+          OpenAiCall.of(
+                  OpenAiConnection.to(emu.baseUrl())
+                      .withApiKey(TestKeys.file("sk-soak"))
+                      // Longer than a loaded machine needs to read an answer the emulator has
+                      // already counted as a success (timed out, that row would be paid twice and
+                      // this test fail); every bundle with a hang waits this long, so it is not
+                      // longer still (2 s: ~30 s test, 3 s: ~50 s, 5 s: ~77 s here).
+                      .withRequestTimeout(Duration.ofSeconds(3)))
               .withMaxInFlight(256)
-              .withRetryPolicy(RetryPolicy.of(8).withInitialBackoff(Duration.ofMillis(50))
-                  .withMaxBackoff(Duration.ofMillis(500))));
+              .withMaxAttempts(8)
+              .withBackoff(Backoff.standard().withInitial(Duration.ofMillis(50))
+                  .withMax(Duration.ofMillis(500))));
       PAssert.that(result.getResponses()).satisfies(OpenAiCallTest::answersMatchTheirRequests);
       PCollection<String> ids = PCollectionList.of(
               result.getResponses().apply("ResponseIds",

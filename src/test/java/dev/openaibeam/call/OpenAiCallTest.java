@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.openaibeam.api.ApiFailure;
+import dev.openaibeam.api.ApiRequest;
+import dev.openaibeam.api.ApiResponse;
+import dev.openaibeam.api.ApiResult;
+import dev.openaibeam.api.HopelessApiException;
+import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.emulator.EmulatorConfig;
 import dev.openaibeam.emulator.EmulatorStats;
 import dev.openaibeam.emulator.FaultPlan;
@@ -13,6 +19,7 @@ import dev.openaibeam.emulator.LatencyModel;
 import dev.openaibeam.emulator.OpenAiEmulator;
 import dev.openaibeam.testing.Requests;
 import dev.openaibeam.testing.TestKeys;
+import dev.openaibeam.transport.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,11 +38,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class OpenAiCallTest {
   private static final String KEY = "sk-test-key-0123456789";
 
-  private static OpenAiCall callTo(OpenAiEmulator emu) {
-    return OpenAiCall.create()
-        .withBaseUrl(emu.baseUrl())
+  private static OpenAiConnection connectionTo(OpenAiEmulator emu) {
+    return OpenAiConnection.to(emu.baseUrl())
         .withApiKey(TestKeys.file(KEY))
         .withRequestTimeout(Duration.ofSeconds(5));
+  }
+
+  private static OpenAiCall callTo(OpenAiEmulator emu) {
+    return OpenAiCall.of(connectionTo(emu));
   }
 
   private static EmulatorConfig.Builder emulator() {
@@ -58,7 +68,7 @@ class OpenAiCallTest {
       List<ApiRequest> rows = Requests.chats(200, 16);
       rows.add(Requests.chat("bad-model", "does-not-exist", "hi", 5));
       PCollection<ApiRequest> input = p.apply(Create.of(rows));
-      OpenAiCall.Result result = input.apply(callTo(emu).withMaxInFlight(16));
+      ApiResult result = input.apply(callTo(emu).withMaxInFlight(16));
 
       PAssert.that(result.getResponses()).satisfies(OpenAiCallTest::answersMatchTheirRequests);
       PAssert.that(result.getResponses())
@@ -99,7 +109,7 @@ class OpenAiCallTest {
       // The client has no TPM set, so only the service knows this can never fit.
       rows.add(Requests.chat("too-large", "gpt-4o-mini", "hi", 5_000));
       PCollection<ApiRequest> input = p.apply(Create.of(rows));
-      OpenAiCall.Result result = input.apply(callTo(emu).withMaxAttempts(5));
+      ApiResult result = input.apply(callTo(emu).withMaxAttempts(5));
       PAssert.that(result.getResponses()).empty();
       PAssert.that(result.getFailures())
           .satisfies(
@@ -133,7 +143,7 @@ class OpenAiCallTest {
   void invalidKeyStopsTheRunAfterOneAttempt(TestPipeline p) throws Exception {
     try (OpenAiEmulator emu = OpenAiEmulator.start(emulator().build())) {
       p.apply(Create.of(Requests.chats(50, 5)))
-          .apply(callTo(emu).withApiKey(TestKeys.file("sk-wrong-key-999")).withMaxInFlight(1));
+          .apply(OpenAiCall.of(connectionTo(emu).withApiKey(TestKeys.file("sk-wrong-key-999"))).withMaxInFlight(1));
       PipelineExecutionException e =
           assertThrows(PipelineExecutionException.class, () -> p.run().waitUntilFinish());
       assertTrue(e.getCause() instanceof HopelessApiException, String.valueOf(e.getCause()));
@@ -149,9 +159,9 @@ class OpenAiCallTest {
   void quotaErrorBecomesARowFailureWhenAsked(TestPipeline p) throws Exception {
     EmulatorConfig cfg = emulator().acceptedKeys(Set.of()).quotaExhaustedKeys(Set.of("sk-broke")).build();
     try (OpenAiEmulator emu = OpenAiEmulator.start(cfg)) {
-      OpenAiCall.Result result =
+      ApiResult result =
           p.apply(Create.of(Requests.chats(3, 5)))
-              .apply(callTo(emu).withApiKey(TestKeys.file("sk-broke")).withStopOnHopelessErrors(false));
+              .apply(OpenAiCall.of(connectionTo(emu).withApiKey(TestKeys.file("sk-broke"))).withStopOnHopelessErrors(false));
       PAssert.that(result.getFailures())
           .satisfies(
               fs -> {
@@ -171,15 +181,15 @@ class OpenAiCallTest {
     EmulatorConfig cfg =
         emulator().faults(FaultPlan.builder().status500(0.3).status503(0.2).seed(3).build()).build();
     try (OpenAiEmulator emu = OpenAiEmulator.start(cfg)) {
-      OpenAiCall.Result result =
+      ApiResult result =
           p.apply(Create.of(Requests.chats(60, 5)))
               .apply(
                   callTo(emu)
                       .withMaxAttempts(12)
-                      .withRetryPolicy(
-                          dev.openaibeam.http.RetryPolicy.of(12)
-                              .withInitialBackoff(Duration.ofMillis(20))
-                              .withMaxBackoff(Duration.ofMillis(100))));
+                      .withBackoff(
+                          Backoff.standard()
+                              .withInitial(Duration.ofMillis(20))
+                              .withMax(Duration.ofMillis(100))));
       PAssert.that(result.getFailures()).empty();
       PAssert.that(result.getResponses()).satisfies(OpenAiCallTest::answersMatchTheirRequests);
       PAssert.that(result.getResponses())
@@ -208,7 +218,7 @@ class OpenAiCallTest {
     // The service allows 120 RPM (2 per second, burst 2); the client was told nothing.
     EmulatorConfig cfg = emulator().rpm(120).windowSeconds(1).build();
     try (OpenAiEmulator emu = OpenAiEmulator.start(cfg)) {
-      OpenAiCall.Result result =
+      ApiResult result =
           p.apply(Create.of(Requests.chats(8, 5))).apply(callTo(emu).withMaxAttempts(20));
       PAssert.that(result.getFailures()).empty();
       long start = System.nanoTime();
@@ -227,9 +237,9 @@ class OpenAiCallTest {
   void azureUsesDeploymentUrlsAndApiKeyHeader(TestPipeline p) throws Exception {
     try (OpenAiEmulator emu = OpenAiEmulator.start(emulator().build())) {
       String resource = "http://127.0.0.1:" + emu.port();
-      OpenAiCall.Result result =
+      ApiResult result =
           p.apply(Create.of(Requests.chats(5, 5)))
-              .apply(callTo(emu).withBaseUrl(resource).withAzure("2024-10-21"));
+              .apply(OpenAiCall.of(connectionTo(emu).withBaseUrl(resource).withAzure("2024-10-21")));
       PAssert.that(result.getFailures()).empty();
       PAssert.that(result.getResponses()).satisfies(OpenAiCallTest::answersMatchTheirRequests);
       p.run().waitUntilFinish();
@@ -244,7 +254,7 @@ class OpenAiCallTest {
       for (int i = 0; i < 20; i++) {
         rows.add(Requests.embedding("emb-" + i, "text " + i));
       }
-      OpenAiCall.Result result = p.apply(Create.of(rows)).apply(callTo(emu));
+      ApiResult result = p.apply(Create.of(rows)).apply(callTo(emu));
       PAssert.that(result.getFailures()).empty();
       PAssert.that(result.getResponses())
           .satisfies(

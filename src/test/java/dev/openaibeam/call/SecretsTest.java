@@ -2,6 +2,9 @@ package dev.openaibeam.call;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.openaibeam.api.ApiFailure;
+import dev.openaibeam.api.ApiResponse;
+import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.testing.TestKeys;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.TupleTag;
@@ -18,12 +21,12 @@ class SecretsTest {
   @Test
   void transformAndDoFnDoNotCarryTheKey() throws Exception {
     OpenAiCall call =
-        OpenAiCall.create().withBaseUrl("http://127.0.0.1:1/v1").withApiKey(TestKeys.file(KEY));
+        OpenAiCall.of(OpenAiConnection.to("http://127.0.0.1:1/v1").withApiKey(TestKeys.file(KEY)));
     assertFalse(serialized(call).contains(KEY));
     assertFalse(DisplayData.from(call).toString().contains(KEY));
 
     OpenAiCallFn fn =
-        new OpenAiCallFn(call.settings(), new TupleTag<ApiResponse>(), new TupleTag<ApiFailure>());
+        new OpenAiCallFn(call.configuration(), new TupleTag<ApiResponse>(), new TupleTag<ApiFailure>());
     fn.setup(); // reads the key, as on a worker
     try {
       assertFalse(serialized(fn).contains(KEY), "a set-up DoFn serialized the key");

@@ -11,11 +11,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.google.common.hash.Hashing;
-import dev.openaibeam.call.ApiRequest;
+import dev.openaibeam.api.ApiRequest;
+import dev.openaibeam.api.ApiResponse;
 import dev.openaibeam.call.OpenAiCall;
 import dev.openaibeam.call.ResultJournal;
-import dev.openaibeam.http.ApiKeySource;
-import dev.openaibeam.call.ApiResponse;
+import dev.openaibeam.connection.ApiKeySource;
+import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.emulator.EmulatorConfig;
 import dev.openaibeam.emulator.LatencyModel;
 import dev.openaibeam.emulator.OpenAiEmulator;
@@ -34,8 +35,8 @@ import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.transforms.Select;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -78,10 +79,12 @@ class OpenAiEnrichmentTest {
   }
 
   private static <T, O> OpenAiEnrichment<T, O> against(OpenAiEmulator emu, OpenAiEnrichment<T, O> e) {
-    return e.withBaseUrl(emu.baseUrl())
-        .withApiKey(TestKeys.file(KEY))
-        .withRequestsPerMinute(6_000)
-        .withRequestTimeout(Duration.ofSeconds(10));
+    return e.withCall(
+        OpenAiCall.of(
+                OpenAiConnection.to(emu.baseUrl())
+                    .withApiKey(TestKeys.file(KEY))
+                    .withRequestTimeout(Duration.ofSeconds(10)))
+            .withRequestsPerMinute(6_000));
   }
 
   private static List<Row> rows() {
@@ -384,9 +387,8 @@ class OpenAiEnrichmentTest {
     assertEquals(KEY, Files.readString(Path.of(keySource.describe().substring("file:".length()))).strip());
     OpenAiEnrichment<Row, Row> e =
         OpenAiEnrichment.rows(RowChat.of("gpt-4o-mini", "Hi {text}"))
-            .withBaseUrl("http://127.0.0.1:9/v1")
-            .withApiKey(keySource)
-            .withRequestsPerMinute(1234);
+            .withCall(OpenAiCall.of(OpenAiConnection.to("http://127.0.0.1:9/v1").withApiKey(keySource))
+                .withRequestsPerMinute(1234));
     Set<String> values = new HashSet<>();
     for (DisplayData.Item item : DisplayData.from(e).items()) {
       values.add(String.valueOf(item.getValue()));
@@ -408,9 +410,9 @@ class OpenAiEnrichmentTest {
     TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
     PCollection<Row> tickets = p.apply(Create.of(rows()).withRowSchema(TICKETS));
     OpenAiCall journaled =
-        OpenAiCall.create().withJournal(ResultJournal.to(journalDir.toString(), r -> r.getBody()));
+        OpenAiCall.of(OpenAiConnection.openAi()).withJournal(ResultJournal.to(journalDir.toString(), r -> r.getBody()));
     assertTrue(journaled.hasJournal());
-    assertFalse(OpenAiCall.create().hasJournal());
+    assertFalse(OpenAiCall.of(OpenAiConnection.openAi()).hasJournal());
     OpenAiEnrichment<Row, Row> enrich =
         OpenAiEnrichment.rows(RowChat.of("gpt-4o-mini", "{text}")).withCall(journaled);
     IllegalArgumentException refused =

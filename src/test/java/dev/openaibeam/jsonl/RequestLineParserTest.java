@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.openaibeam.call.ApiError;
-import dev.openaibeam.call.ApiFailure;
-import dev.openaibeam.call.ApiRequest;
-import dev.openaibeam.call.ApiResponse;
+import dev.openaibeam.api.ApiError;
+import dev.openaibeam.api.ApiFailure;
+import dev.openaibeam.api.ApiRequest;
+import dev.openaibeam.api.ApiResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -80,8 +80,8 @@ class RequestLineParserTest {
     ApiRequest original = ApiRequest.of("row-9", "/v1/embeddings",
         "{\"model\":\"text-embedding-3-small\",\"input\":\"x\"}", "{\"k\":[1,2]}");
     String line = JsonlLines.failureLine(ApiFailure.of(original,
-        ApiError.of(503, "server_error", null, "overloaded", "req_1"), 5,
-        List.of(ApiError.of(503, "server_error", null, "overloaded", "req_1"))));
+        ApiError.fromService(503, "server_error", null, "overloaded", "req_1"), 5,
+        List.of(ApiError.fromService(503, "server_error", null, "overloaded", "req_1"))));
     ApiRequest replayed = parse(line).request();
     assertEquals(original.getId(), replayed.getId());
     assertEquals(original.getEndpoint(), replayed.getEndpoint());

@@ -2,7 +2,7 @@ package dev.openaibeam.testing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.openaibeam.call.ApiRequest;
+import dev.openaibeam.api.ApiRequest;
 import java.util.ArrayList;
 import java.util.List;
 

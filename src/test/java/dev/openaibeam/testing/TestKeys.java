@@ -1,6 +1,6 @@
 package dev.openaibeam.testing;
 
-import dev.openaibeam.http.ApiKeySource;
+import dev.openaibeam.connection.ApiKeySource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

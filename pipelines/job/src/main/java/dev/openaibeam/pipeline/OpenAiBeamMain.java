@@ -1,0 +1,102 @@
+package dev.openaibeam.pipeline;
+
+import dev.openaibeam.call.LocalProgress;
+import dev.openaibeam.cost.SpendReport;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * Command line entry: {@code --input=... --output=... --failures=... [--rpm --tpm ...]}. Exits 0
+ * when the run completed (failed rows are in the failures sink), 2 when a hopeless error (bad key,
+ * no quota) stopped it, 3 when the cost cap ({@code --maxCostUsd}) held rows back (resumable), 1 on
+ * any other failure. {@code --estimateOnly} prints the estimate and exits 0 without calling.
+ */
+public final class OpenAiBeamMain {
+  private OpenAiBeamMain() {}
+
+  public static void main(String[] args) {
+    long commandStart = System.nanoTime();
+    String[] rest = RunLogging.configure(args);
+    PipelineOptionsFactory.register(OpenAiBeamOptions.class);
+    OpenAiBeamOptions options =
+        PipelineOptionsFactory.fromArgs(withLocalDefaultRunner(rest))
+            .withValidation()
+            .as(OpenAiBeamOptions.class);
+    System.exit(run(options, commandStart));
+  }
+
+  /**
+   * Without {@code --runner}, runs on Flink in local mode: Beam's direct runner keeps all keyed data
+   * (and each file's parsed lines) in memory and cannot take a million-row file in a 1 GiB heap,
+   * while Flink's batch runner sorts with spilling to disk. {@code --runner=DirectRunner} still
+   * picks the direct runner.
+   */
+  static String[] withLocalDefaultRunner(String[] args) {
+    for (String a : args) {
+      if (a.startsWith("--runner=")) {
+        return args;
+      }
+    }
+    java.util.List<String> out = new java.util.ArrayList<>(java.util.List.of(args));
+    out.add("--runner=FlinkRunner");
+    if (out.stream().noneMatch(a -> a.startsWith("--flinkMaster="))) {
+      out.add("--flinkMaster=[local]");
+    }
+    return out.toArray(new String[0]);
+  }
+
+  public static int run(OpenAiBeamOptions options) {
+    return run(options, System.nanoTime());
+  }
+
+  /**
+   * Runs the job; {@code commandStart} ({@link System#nanoTime()}) is when the command started, so
+   * the summary's wall time includes the start-up (options, graph, runner) the user waited for.
+   */
+  static int run(OpenAiBeamOptions options, long commandStart) {
+    FileSystems.setDefaultPipelineOptions(options);
+    if (options.getEstimateOnly()) {
+      return CostEstimateRun.run(options);
+    }
+    if (!options.getResume()) {
+      try {
+        Resume.clear(OpenAiBeamPipeline.journal(options).glob());
+      } catch (java.io.IOException e) {
+        System.err.println("openai-beam: cannot clear the old journal: " + e);
+        return 1;
+      }
+    }
+    Pipeline p = Pipeline.create(options);
+    try {
+      OpenAiBeamPipeline.build(p, options);
+    } catch (IllegalArgumentException e) {
+      System.err.println("openai-beam: " + e.getMessage());
+      return 1;
+    }
+    long start = System.nanoTime();
+    try (ProgressLine progress = new ProgressLine(System.err, options.getProgressSeconds())) {
+      PipelineResult result = p.run();
+      PipelineResult.State state = result.waitUntilFinish();
+      double jobSeconds = (System.nanoTime() - start) / 1e9;
+      double seconds = (System.nanoTime() - commandStart) / 1e9;
+      System.out.println("openai-beam: run " + state);
+      System.out.println("results:  " + options.getOutput() + "*.jsonl");
+      System.out.println("failures: " + options.getFailures() + "*.jsonl");
+      RunSummary summary = RunSummary.of(result, seconds);
+      System.out.print(summary.format());
+      System.out.printf(java.util.Locale.ROOT,
+          "throughput     %.0f rows/s over the wall time (%.0f rows/s over the job's %.1f s); peak calls in flight %d (this JVM)%n",
+          summary.rows() / seconds, summary.rows() / jobSeconds, jobSeconds,
+          LocalProgress.peakInFlight());
+      if (state == PipelineResult.State.DONE && summary.spend.rowsNotSent() > 0) {
+        System.err.println("openai-beam: " + summary.spend.capMessage(options.getMaxCostUsd()));
+        return SpendReport.EXIT_COST_CAP;
+      }
+      return state == PipelineResult.State.DONE ? 0 : 1;
+    } catch (RuntimeException e) {
+      return RunFailures.exitCode(e);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package dev.openaibeam.pipeline;
+
+import com.google.common.base.Strings;
+import dev.openaibeam.api.ApiFailure;
+import dev.openaibeam.api.ApiRequest;
+import dev.openaibeam.api.ApiResponse;
+import dev.openaibeam.api.ApiResult;
+import dev.openaibeam.batch.OnlineOrBatch;
+import dev.openaibeam.call.OpenAiCall;
+import dev.openaibeam.call.ResultJournal;
+import dev.openaibeam.cost.PriceTable;
+import dev.openaibeam.jsonl.JsonlLines;
+import dev.openaibeam.jsonl.JsonlRequests;
+import java.time.Duration;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+
+/** The JSONL job: read requests, call the API inside the budget, write results and failures. */
+public final class OpenAiBeamPipeline {
+  public static final String NAMESPACE = "openai-beam";
+  public static final String RESULTS_WRITTEN = "results_written";
+  public static final String FAILURES_WRITTEN = "failures_written";
+
+  private OpenAiBeamPipeline() {}
+
+  /** The call transform the options describe. */
+  public static OpenAiCall callFrom(OpenAiBeamOptions o) {
+    OpenAiCall call =
+        OpenAiCall.of(ConnectionOptions.connectionFrom(o))
+            .withRequestsPerMinute(o.getRpm())
+            .withTokensPerMinute(o.getTpm())
+            .withRateLimitWindow(Duration.ofMillis((long) (o.getRateLimitWindowSeconds() * 1000)))
+            .withHeadroom(o.getHeadroom())
+            .withBudgetShards(o.getBudgetShards())
+            .withMaxAttempts(o.getMaxAttempts())
+            .withMaxInFlight(o.getMaxInFlight())
+            .withDefaultMaxTokens(o.getDefaultMaxTokens())
+            .withPriceTable(PriceTable.bundledWith(o.getPriceFile()))
+            .withMaxCostUsd(o.getMaxCostUsd());
+    if (!Strings.isNullOrEmpty(o.getTokenEncoding())) {
+      call = call.withTokenEncoding(o.getTokenEncoding());
+    }
+    return call;
+  }
+
+  /** The result journal of this job: where answers are recorded as they arrive. */
+  public static ResultJournal journal(OpenAiBeamOptions o) {
+    String dir = Strings.isNullOrEmpty(o.getJournal()) ? o.getOutput() + ".journal" : o.getJournal();
+    return ResultJournal.to(dir, JsonlLines::resultLine);
+  }
+
+  /** Adds the whole job to {@code p}. */
+  public static void build(Pipeline p, OpenAiBeamOptions o) {
+    BatchOptions.checkSupported(o);
+    WithFailures.Result<PCollection<ApiRequest>, ApiFailure> parsed =
+        p.apply("ReadRequests", JsonlRequests.read(o.getInput()).withDefaultEndpoint(o.getApiEndpoint()));
+    ResultJournal journal = journal(o);
+    PCollection<ApiRequest> requests = parsed.output();
+    PCollectionList<String> resultLines = PCollectionList.empty(p);
+    if (o.getResume()) {
+      PCollection<KV<String, String>> done = Resume.journaled(p.begin(), journal.glob());
+      requests = Resume.notDone(requests, done);
+      resultLines = resultLines.and(Resume.lines(done));
+    }
+    // --mode: online, batch (the Batch API) or auto (chosen by size and accepted latency).
+    ApiResult called =
+        requests.apply("Answer",
+            OnlineOrBatch.of(callFrom(o).withJournal(journal), BatchOptions.batchFrom(o))
+                .withMode(OnlineOrBatch.Mode.parse(o.getMode()))
+                .withAutoMinRows(o.getAutoBatchMinRows())
+                .withMaxLatencyHours(o.getMaxLatencyHours()));
+
+    resultLines =
+        resultLines.and(called.getResponses().apply("FormatResults", ParDo.of(new FormatResultFn())));
+    PCollection<String> failureLines =
+        PCollectionList.of(parsed.failures())
+            .and(called.getFailures())
+            .apply("AllFailures", Flatten.pCollections())
+            .apply("FormatFailures", ParDo.of(new FormatFailureFn()));
+
+    resultLines
+        .apply("AllResults", Flatten.pCollections())
+        .apply("WriteResults", sink(o.getOutput(), o.getOutputShards()));
+    failureLines.apply("WriteFailures", sink(o.getFailures(), o.getOutputShards()));
+  }
+
+  private static TextIO.Write sink(String prefix, int shards) {
+    TextIO.Write w = TextIO.write().to(prefix).withSuffix(".jsonl");
+    return shards > 0 ? w.withNumShards(shards) : w;
+  }
+
+  static final class FormatResultFn extends DoFn<ApiResponse, String> {
+    private final Counter written = Metrics.counter(NAMESPACE, RESULTS_WRITTEN);
+
+    @ProcessElement
+    public void process(@Element ApiResponse r, OutputReceiver<String> out) {
+      written.inc();
+      out.output(JsonlLines.resultLine(r));
+    }
+  }
+
+  static final class FormatFailureFn extends DoFn<ApiFailure, String> {
+    private final Counter written = Metrics.counter(NAMESPACE, FAILURES_WRITTEN);
+
+    @ProcessElement
+    public void process(@Element ApiFailure f, OutputReceiver<String> out) {
+      written.inc();
+      out.output(JsonlLines.failureLine(f));
+    }
+  }
+}

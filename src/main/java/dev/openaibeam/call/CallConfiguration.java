@@ -1,0 +1,92 @@
+package dev.openaibeam.call;
+
+import com.google.auto.value.AutoValue;
+import dev.openaibeam.budget.BudgetKeys;
+import dev.openaibeam.budget.RateBudget;
+import dev.openaibeam.connection.OpenAiConnection;
+import dev.openaibeam.cost.CostSettings;
+import dev.openaibeam.tokens.TokenEstimator;
+import dev.openaibeam.transport.Backoff;
+import java.io.Serializable;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Everything an {@link OpenAiCall} and its {@link OpenAiCallFn} need, immutable and serializable.
+ * Every {@code with*} of the transform sets one field through {@link #toBuilder()}, so the order
+ * of the calls never changes the result. Holds where the key comes from, never the key.
+ */
+@AutoValue
+abstract class CallConfiguration implements Serializable {
+  static CallConfiguration of(OpenAiConnection connection) {
+    return new AutoValue_CallConfiguration.Builder()
+        .setConnection(connection)
+        .setBackoff(Backoff.standard())
+        .setMaxAttempts(5)
+        .setBudget(RateBudget.unlimited())
+        .setBudgetShards(1)
+        .setModelGroup("*")
+        .setMaxInFlight(1024)
+        .setTokenEstimator(TokenEstimator.create())
+        .setStopOnHopelessErrors(true)
+        .setJournal(null)
+        .setCost(CostSettings.defaults())
+        .build();
+  }
+
+  abstract OpenAiConnection connection();
+
+  abstract Backoff backoff();
+
+  /** Attempts per request, the first included. */
+  abstract int maxAttempts();
+
+  abstract RateBudget budget();
+
+  abstract int budgetShards();
+
+  abstract String modelGroup();
+
+  abstract int maxInFlight();
+
+  abstract TokenEstimator tokenEstimator();
+
+  abstract boolean stopOnHopelessErrors();
+
+  abstract @Nullable ResultJournal journal();
+
+  abstract CostSettings cost();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setConnection(OpenAiConnection v);
+
+    abstract Builder setBackoff(Backoff v);
+
+    abstract Builder setMaxAttempts(int v);
+
+    abstract Builder setBudget(RateBudget v);
+
+    abstract Builder setBudgetShards(int v);
+
+    abstract Builder setModelGroup(String v);
+
+    abstract Builder setMaxInFlight(int v);
+
+    abstract Builder setTokenEstimator(TokenEstimator v);
+
+    abstract Builder setStopOnHopelessErrors(boolean v);
+
+    abstract Builder setJournal(@Nullable ResultJournal v);
+
+    abstract Builder setCost(CostSettings v);
+
+    abstract CallConfiguration build();
+  }
+
+  /** The budget these calls draw from: where they go, who pays, which model group. */
+  String budgetId() {
+    return BudgetKeys.budgetId(connection().budgetIdentity(), modelGroup());
+  }
+}

@@ -1,0 +1,36 @@
+package dev.openaibeam.call;
+
+import dev.openaibeam.cost.TokenUsage;
+import dev.openaibeam.transport.RateLimitKind;
+import java.util.Optional;
+
+/**
+ * What happens to calls, as the scheduler sees it, for whoever counts it ({@link CallMetrics}:
+ * Beam's metrics and the local progress line). Called on the scheduler's thread only.
+ */
+interface CallListener {
+  /** A request passed admission and will be sent. */
+  void admitted(long tokenCharge, long promptEstimate);
+
+  /** A request that can never be sent failed before any attempt. */
+  void rejected();
+
+  void attemptSent();
+
+  /** An attempt came back, whatever its answer. */
+  void attemptReturned();
+
+  void rateLimited(RateLimitKind kind);
+
+  void retried();
+
+  /**
+   * @param promptEstimate our count of the prompt, when {@code estimated}
+   */
+  void answered(long latencyMillis, Optional<TokenUsage> usage, long promptEstimate, boolean estimated);
+
+  void failed();
+
+  /** The calling thread waited this long for budget (not for answers). */
+  void waitedForBudget(long millis);
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The embedded default: builds if needed, starts the bundled OpenAI-compatible emulator on a free
 # loopback port, and runs the example in pipelines/examples/local-demo.jsonl (chat and embedding
-# requests plus one malformed line) on the direct runner. No key, no network.
+# requests plus one malformed line) on the local default runner (direct, for an input this small).
+# No key, no API call.
 # Extra options are passed to the pipeline (e.g. --rpm=600).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -16,7 +17,7 @@ set +e
 OPENAI_API_KEY=sk-local-emulator java ${JAVA_OPTS:-} -cp "$JAR" dev.openaibeam.pipeline.OpenAiBeamMain \
   --input="$ROOT/pipelines/examples/local-demo.jsonl" \
   --output="$OUT/results" --failures="$OUT/failures" --outputShards=1 \
-  --baseUrl="$EMULATOR_URL" --rpm=3000 --tpm=1000000 --runner=DirectRunner "$@"
+  --baseUrl="$EMULATOR_URL" --rpm=3000 --tpm=1000000 "$@"
 rc=$?
 set -e
 stats="$(emulator_stats)"

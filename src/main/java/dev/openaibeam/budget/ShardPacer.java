@@ -1,145 +1,217 @@
 package dev.openaibeam.budget;
 
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
 /**
- * One shard's share of a budget, enforced where the calls are made: a requests bucket and a tokens
- * bucket sized from the share (refill = the limit per second times the headroom; capacity = what
- * that refills in one enforcement window, less the jitter allowance). Owned by the single thread that sends the shard's calls.
+ * One shard's share of a budget, enforced where the calls are made: a requests limit and a tokens
+ * limit ({@link KindLimit}), each a bucket sized from the share (refill = the limit per second
+ * times the headroom; capacity = what that refills in one enforcement window, less the jitter
+ * allowance). A limit is the one the user gave, capped by the one the service reports in its
+ * headers, which is also adopted when none was given; a service that reports none has its request
+ * rate found from its 429s ({@link AdaptiveRate}). Owned by the single thread that sends the
+ * shard's calls.
  */
 public final class ShardPacer {
-  private final RateBudget share;
+  private static final long ADAPT_EVERY = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private final RateBudget budget;
   private final int shards;
-  private final TokenBucket requests;
-  private final TokenBucket tokens;
+  private final KindLimit requests;
+  private final KindLimit tokens;
+  private final AdaptiveRate adaptive = new AdaptiveRate();
+  private long requestsTaken;
+  private long tokensTaken;
+  private long adaptedAtNanos;
+  private final String writer = UUID.randomUUID().toString();
+  private long sequence;
 
   /**
-   * @param budget the whole budget
+   * @param budget the whole budget as given (0 = no limit given for that kind)
    * @param shards how many keys share it; this pacer holds 1/shards of it
    */
   public ShardPacer(RateBudget budget, int shards, long nowNanos) {
-    this.share = budget.share(shards);
+    this.budget = budget;
     this.shards = shards;
-    this.requests = bucket(share.getRequestsPerMinute(), share, nowNanos);
-    this.tokens = bucket(share.getTokensPerMinute(), share, nowNanos);
-  }
-
-  private static TokenBucket bucket(long perMinute, RateBudget share, long nowNanos) {
-    if (perMinute == 0) {
-      return null;
-    }
-    double rate = perMinute / 60.0 * share.getHeadroom();
-    double capacity = Math.max(1.0, rate * (share.getWindowSeconds() - share.getJitterSeconds()));
-    return new TokenBucket(capacity, rate, nowNanos);
+    this.requests = new KindLimit(budget.getRequestsPerMinute(), budget, shards, nowNanos);
+    this.tokens = new KindLimit(budget.getTokensPerMinute(), budget, shards, nowNanos);
   }
 
   /** Nanoseconds until a call charged {@code cost} tokens fits this shard's share. */
   public long nanosUntil(long cost, long nowNanos) {
-    long wait = 0;
-    if (requests != null) {
-      wait = requests.nanosUntil(1, nowNanos);
-    }
-    if (tokens != null) {
-      wait = Math.max(wait, tokens.nanosUntil(cost, nowNanos));
-    }
-    return wait;
+    followAdaptiveRate(nowNanos);
+    return Math.max(requests.nanosUntil(1, nowNanos), tokens.nanosUntil(cost, nowNanos));
   }
 
   /** Charges a call that is being sent now. */
   public void take(long cost, long nowNanos) {
-    if (requests != null) {
-      requests.take(1, nowNanos);
-    }
-    if (tokens != null) {
-      tokens.take(cost, nowNanos);
-    }
+    requests.take(1, nowNanos);
+    tokens.take(cost, nowNanos);
+    requestsTaken++;
+    tokensTaken += cost;
+    adaptive.sent(nowNanos);
+  }
+
+  /** Calls sent so far (for {@link #observe}: what the service had not yet counted). */
+  public long requestsTaken() {
+    return requestsTaken;
+  }
+
+  /** Tokens charged so far. */
+  public long tokensTaken() {
+    return tokensTaken;
   }
 
   /** Corrects the token charge once the real one is known (positive gives tokens back). */
   public void adjustTokens(long delta, long nowNanos) {
-    if (tokens != null && delta != 0) {
-      tokens.adjust(delta, nowNanos);
-    }
+    tokens.adjust(delta, nowNanos);
   }
 
   /** Gives a call's charge back: the service rejected it without charging (429, fault). */
   public void refund(long cost, long nowNanos) {
-    if (requests != null) {
-      requests.adjust(1, nowNanos);
-    }
-    adjustTokens(cost, nowNanos);
-  }
-
-  /** A 429 says the bucket of that kind is empty at the service: empty ours too. */
-  public void onRateLimited(boolean requestsKind, boolean tokensKind, long nowNanos) {
-    if (requestsKind && requests != null) {
-      requests.capLevel(0, nowNanos);
-    }
-    if (tokensKind && tokens != null) {
-      tokens.capLevel(0, nowNanos);
-    }
+    requests.adjust(1, nowNanos);
+    tokens.adjust(cost, nowNanos);
   }
 
   /**
-   * Reconciles with {@code x-ratelimit-*} headers (per-minute units; negative = absent). A lower
-   * limit than configured shrinks the share; remaining capacity below our level (someone else
-   * spends from the same key) lowers our level to our share of what is left.
+   * A 429 says the bucket of that kind is empty at the service: empty ours too. Without a known
+   * request limit, it also sets (or cuts) the adaptive request rate. Returns whether the worker
+   * should wait the service's retry-after before sending again: always with a known limit; with an
+   * adaptive one only when 429s persist (see {@link AdaptiveRate#rateLimited}).
+   */
+  public boolean onRateLimited(boolean requestsKind, boolean tokensKind, long nowNanos) {
+    boolean knownKind = (requestsKind && !requests.unknown()) || (tokensKind && !tokens.unknown());
+    if (!knownKind) {
+      // Nobody said what the limit is: pace requests from the 429s (a token limit, too, is met
+      // by sending fewer requests).
+      boolean pause = adaptive.rateLimited(nowNanos);
+      requests.adapt(adaptive.current(nowNanos), nowNanos);
+      adaptedAtNanos = nowNanos;
+      requests.capLevel(0, nowNanos);
+      return pause;
+    }
+    if (requestsKind) {
+      requests.capLevel(0, nowNanos);
+    }
+    if (tokensKind) {
+      tokens.capLevel(0, nowNanos);
+    }
+    return true;
+  }
+
+  /**
+   * Reconciles with an answer's {@code x-ratelimit-*} headers: a reported limit becomes the limit
+   * (capped by the one given, and followed when it changes); what is left caps the bucket levels.
+   *
+   * @param requestsSentSince calls this shard sent after the answered one
+   * @param tokensSentSince tokens this shard charged after the answered one
+   * @param sentAtNanos when the answered call was sent (about when the service counted it)
    */
   public void observe(
-      long limitRequests,
-      long remainingRequests,
-      long limitTokens,
-      long remainingTokens,
+      ServiceReport requestsReport,
+      ServiceReport tokensReport,
+      long requestsSentSince,
+      long tokensSentSince,
+      long sentAtNanos,
       long nowNanos) {
-    double window = share.getWindowSeconds() / 60.0;
-    if (requests != null) {
-      reconcile(requests, limitRequests, remainingRequests, window, nowNanos);
-    }
-    if (tokens != null) {
-      reconcile(tokens, limitTokens, remainingTokens, window, nowNanos);
+    requests.learn(requestsReport.limit(), nowNanos);
+    tokens.learn(tokensReport.limit(), nowNanos);
+    double since = Math.max(0, nowNanos - sentAtNanos) / 1e9;
+    requests.reconcile(requestsReport, requestsSentSince, since, nowNanos);
+    tokens.reconcile(tokensReport, tokensSentSince, since, nowNanos);
+  }
+
+  /** Keeps the request bucket at the adaptive rate as it grows (every 100 ms is plenty). */
+  private void followAdaptiveRate(long nowNanos) {
+    if (adaptive.engaged() && requests.unknown() && nowNanos - adaptedAtNanos >= ADAPT_EVERY) {
+      requests.adapt(adaptive.current(nowNanos), nowNanos);
+      adaptedAtNanos = nowNanos;
     }
   }
 
-  private void reconcile(
-      TokenBucket bucket, long limit, long remaining, double window, long nowNanos) {
-    double headroom = share.getHeadroom();
-    if (limit > 0) {
-      double rate = limit / 60.0 / shards * headroom;
-      if (rate < bucket.ratePerSecond() - 1e-9) {
-        bucket.reconfigure(
-            Math.max(1.0, rate * (share.getWindowSeconds() - share.getJitterSeconds())), rate, nowNanos);
-      }
-    }
-    if (remaining >= 0) {
-      bucket.capLevel(remaining * window / shards, nowNanos);
-    }
+  /** Whether tokens are limited: then requests need their tokens counted. */
+  public boolean limitsTokens() {
+    return tokens.limited();
   }
 
-  public RateBudget share() {
-    return share;
+  /** Whether any limit of either kind (given, reported or adaptive) paces this shard. */
+  public boolean limited() {
+    return requests.limited() || tokens.limited();
+  }
+
+  /** This shard's request rate per second; 0 when requests are not limited. */
+  public double requestRatePerSecond() {
+    return requests.ratePerSecond();
+  }
+
+  /** This shard's token rate per second; 0 when tokens are not limited. */
+  public double tokenRatePerSecond() {
+    return tokens.ratePerSecond();
+  }
+
+  /** What calls one window's burst holds (for sizing the calls in flight). */
+  public double burstRequests() {
+    return requests.ratePerSecond() * budget.getWindowSeconds();
+  }
+
+  /** The request limit in force for the whole budget per minute (adaptive: the rate x 60 x shards). */
+  public long requestsPerMinute(long nowNanos) {
+    long known = requests.effectivePerMinute();
+    return known > 0 ? known : Math.round(adaptive.current(nowNanos) * 60 * shards);
+  }
+
+  public long tokensPerMinute() {
+    return tokens.effectivePerMinute();
+  }
+
+  public LimitSource requestsSource() {
+    return requests.source();
+  }
+
+  public LimitSource tokensSource() {
+    return tokens.source();
+  }
+
+  public RateBudget budget() {
+    return budget;
+  }
+
+  /** Whether {@code s} is the last snapshot this pacer took (nobody else wrote the state since). */
+  public boolean wroteLast(PacerSnapshot s) {
+    return s != null && s.sequence == sequence && s.writer.equals(writer);
   }
 
   public PacerSnapshot snapshot(long nowNanos, long nowEpochMillis) {
     return new PacerSnapshot(
-        requests == null ? 0 : requests.level(nowNanos),
-        tokens == null ? 0 : tokens.level(nowNanos),
-        nowEpochMillis);
+        requests.limited() ? requests.level(nowNanos) : 0,
+        tokens.limited() ? tokens.level(nowNanos) : 0,
+        nowEpochMillis,
+        requests.reportedPerMinute(),
+        tokens.reportedPerMinute(),
+        adaptive.current(nowNanos),
+        adaptive.ceiling(),
+        writer,
+        ++sequence);
   }
 
   /** Continues from a snapshot taken elsewhere (another worker, an earlier bundle). */
   public void restore(PacerSnapshot s, long nowNanos, long nowEpochMillis) {
     long savedAtNanos = nowNanos - Math.max(0, nowEpochMillis - s.epochMillis) * 1_000_000L;
-    if (requests != null) {
-      requests.restore(s.requestLevel, savedAtNanos, nowNanos);
+    requests.learn(s.requestsPerMinuteReported, nowNanos);
+    tokens.learn(s.tokensPerMinuteReported, nowNanos);
+    if (s.adaptiveRequestsPerSecond > 0 && requests.unknown()) {
+      adaptive.restore(s.adaptiveRequestsPerSecond, s.adaptiveCeilingPerSecond, nowNanos);
+      requests.adapt(s.adaptiveRequestsPerSecond, nowNanos);
     }
-    if (tokens != null) {
-      tokens.restore(s.tokenLevel, savedAtNanos, nowNanos);
-    }
+    requests.restore(s.requestLevel, savedAtNanos, nowNanos);
+    tokens.restore(s.tokenLevel, savedAtNanos, nowNanos);
   }
 
   double requestLevel(long nowNanos) {
-    return requests == null ? Double.POSITIVE_INFINITY : requests.level(nowNanos);
+    return requests.level(nowNanos);
   }
 
   double tokenLevel(long nowNanos) {
-    return tokens == null ? Double.POSITIVE_INFINITY : tokens.level(nowNanos);
+    return tokens.level(nowNanos);
   }
 }

@@ -50,8 +50,12 @@ final class CallAdmission {
             || configuration.connection().getApiStyle() == ApiStyle.AZURE;
   }
 
-  <O> Decision<O> admit(String shardKey, ApiRequest request, O origin) {
-    if (!needsBody) {
+  /**
+   * @param tokensLimited whether the shard's budget limits tokens (given, or reported by the
+   *     service), so the request's tokens must be counted even without a --tpm
+   */
+  <O> Decision<O> admit(String shardKey, ApiRequest request, O origin, boolean tokensLimited) {
+    if (!needsBody && !tokensLimited) {
       return new Decision<>(new PendingCall<>(shardKey, request, origin, "", 0, 0, 0), null);
     }
     JsonNode body = parse(request.getBody());
@@ -62,7 +66,7 @@ final class CallAdmission {
     TokenEstimate estimate =
         configuration.tokenEstimator().estimate(request.getEndpoint(), body);
     long tpm = configuration.budget().getTokensPerMinute();
-    if (tpm > 0 && estimate.total() > tpm) {
+    if (tpm > 0 && estimate.total() > tpm) { // a reported limit lets the service say it itself
       return refuse(ErrorCode.REQUEST_TOO_LARGE,
           "request needs about " + estimate.total() + " tokens (prompt " + estimate.promptTokens()
               + " + reserved completion " + estimate.completionTokens()

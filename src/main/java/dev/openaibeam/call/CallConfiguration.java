@@ -8,6 +8,7 @@ import dev.openaibeam.cost.CostSettings;
 import dev.openaibeam.tokens.TokenEstimator;
 import dev.openaibeam.transport.Backoff;
 import java.io.Serializable;
+import java.time.Duration;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -25,7 +26,8 @@ abstract class CallConfiguration implements Serializable {
         .setBudget(RateBudget.unlimited())
         .setBudgetShards(1)
         .setModelGroup("*")
-        .setMaxInFlight(1024)
+        .setMaxInFlight(0)
+        .setRowDeadline(Duration.ofHours(1))
         .setTokenEstimator(TokenEstimator.create())
         .setStopOnHopelessErrors(true)
         .setJournal(null)
@@ -46,7 +48,11 @@ abstract class CallConfiguration implements Serializable {
 
   abstract String modelGroup();
 
+  /** Calls in flight per instance; 0: sized from the budget's rate and the latency seen. */
   abstract int maxInFlight();
+
+  /** How long a row may go on being retried (429s included) after its first attempt. */
+  abstract Duration rowDeadline();
 
   abstract TokenEstimator tokenEstimator();
 
@@ -73,6 +79,8 @@ abstract class CallConfiguration implements Serializable {
     abstract Builder setModelGroup(String v);
 
     abstract Builder setMaxInFlight(int v);
+
+    abstract Builder setRowDeadline(Duration v);
 
     abstract Builder setTokenEstimator(TokenEstimator v);
 

@@ -1,5 +1,6 @@
 package dev.openaibeam.call;
 
+import dev.openaibeam.budget.ShardPacer;
 import dev.openaibeam.cost.TokenUsage;
 import dev.openaibeam.transport.RateLimitKind;
 import java.util.Optional;
@@ -15,10 +16,10 @@ interface CallListener {
   /** A request that can never be sent failed before any attempt. */
   void rejected();
 
-  void attemptSent();
+  void attemptSent(long nowNanos);
 
   /** An attempt came back, whatever its answer. */
-  void attemptReturned();
+  void attemptReturned(long nowNanos);
 
   void rateLimited(RateLimitKind kind);
 
@@ -33,4 +34,10 @@ interface CallListener {
 
   /** The calling thread waited this long for budget (not for answers). */
   void waitedForBudget(long millis);
+
+  /** The calling thread waited this long for an in-flight slot while the budget had room. */
+  void waitedForInFlight(long millis);
+
+  /** The limits a shard's budget now paces by, and where they came from. */
+  void limits(ShardPacer pacer, long nowNanos);
 }

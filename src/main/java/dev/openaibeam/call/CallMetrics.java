@@ -1,10 +1,12 @@
 package dev.openaibeam.call;
 
+import dev.openaibeam.budget.ShardPacer;
 import dev.openaibeam.cost.TokenUsage;
 import dev.openaibeam.transport.RateLimitKind;
 import java.util.Optional;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
+import org.apache.beam.sdk.metrics.Gauge;
 import org.apache.beam.sdk.metrics.Metrics;
 
 /**
@@ -32,6 +34,12 @@ public final class CallMetrics implements CallListener {
   public static final String BUDGET_WAIT_MS = "budget_wait_ms";
   public static final String ESTIMATE_ERROR_PERMILLE = "prompt_estimate_error_permille";
   public static final String LATENCY_MS = "latency_ms";
+  public static final String IN_FLIGHT_WAIT_MS = "in_flight_wait_ms";
+  /** Gauges: the request and token limits in force (per minute, whole budget) and their sources. */
+  public static final String LIMIT_REQUESTS = "limit_requests_per_minute";
+  public static final String LIMIT_REQUESTS_SOURCE = "limit_requests_source";
+  public static final String LIMIT_TOKENS = "limit_tokens_per_minute";
+  public static final String LIMIT_TOKENS_SOURCE = "limit_tokens_source";
 
   private final Counter requests = Metrics.counter(NAMESPACE, REQUESTS);
   private final Counter attempts = Metrics.counter(NAMESPACE, ATTEMPTS);
@@ -52,6 +60,11 @@ public final class CallMetrics implements CallListener {
   private final Distribution estimateErrorPermille =
       Metrics.distribution(NAMESPACE, ESTIMATE_ERROR_PERMILLE);
   private final Distribution latencyMs = Metrics.distribution(NAMESPACE, LATENCY_MS);
+  private final Counter inFlightWaitMs = Metrics.counter(NAMESPACE, IN_FLIGHT_WAIT_MS);
+  private final Gauge limitRequests = Metrics.gauge(NAMESPACE, LIMIT_REQUESTS);
+  private final Gauge limitRequestsSource = Metrics.gauge(NAMESPACE, LIMIT_REQUESTS_SOURCE);
+  private final Gauge limitTokens = Metrics.gauge(NAMESPACE, LIMIT_TOKENS);
+  private final Gauge limitTokensSource = Metrics.gauge(NAMESPACE, LIMIT_TOKENS_SOURCE);
 
   @Override
   public void admitted(long tokenCharge, long promptEstimate) {
@@ -66,14 +79,14 @@ public final class CallMetrics implements CallListener {
   }
 
   @Override
-  public void attemptSent() {
+  public void attemptSent(long nowNanos) {
     attempts.inc();
-    LocalProgress.attemptSent();
+    LocalProgress.attemptSent(nowNanos);
   }
 
   @Override
-  public void attemptReturned() {
-    LocalProgress.attemptReturned();
+  public void attemptReturned(long nowNanos) {
+    LocalProgress.attemptReturned(nowNanos);
   }
 
   @Override
@@ -118,6 +131,21 @@ public final class CallMetrics implements CallListener {
   public void failed() {
     failed.inc();
     LocalProgress.countFailed();
+  }
+
+  @Override
+  public void waitedForInFlight(long millis) {
+    if (millis > 0) {
+      inFlightWaitMs.inc(millis);
+    }
+  }
+
+  @Override
+  public void limits(ShardPacer pacer, long nowNanos) {
+    limitRequests.set(pacer.requestsPerMinute(nowNanos));
+    limitRequestsSource.set(pacer.requestsSource().code());
+    limitTokens.set(pacer.tokensPerMinute());
+    limitTokensSource.set(pacer.tokensSource().code());
   }
 
   @Override

@@ -7,6 +7,7 @@ import dev.openaibeam.api.ApiResponse;
 import dev.openaibeam.api.HopelessApiException;
 import dev.openaibeam.budget.CircuitBreaker;
 import dev.openaibeam.budget.PacerSnapshot;
+import dev.openaibeam.budget.ServiceReport;
 import dev.openaibeam.budget.ShardPacer;
 import dev.openaibeam.budget.WorkerThrottle;
 import dev.openaibeam.connection.OpenAiClient;
@@ -15,12 +16,15 @@ import dev.openaibeam.transport.CallOutcome;
 import dev.openaibeam.transport.RateLimitHeaders;
 import dev.openaibeam.transport.RateLimitKind;
 import dev.openaibeam.transport.Verdict;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.PriorityQueue;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -52,12 +56,15 @@ final class CallScheduler<O> {
   private final CallListener listener;
   private final CallSink<O> sink;
   private final ProbeGate probe;
+  private final InFlightLimit inFlightLimit;
+  private final OutstandingCalls<O> outstanding = new OutstandingCalls<>();
+  private double averageTokenCharge;
   private final Random random = new Random();
   private final Map<String, ShardPacer> pacers = new HashMap<>();
+  private final Set<String> checkedThisBundle = new HashSet<>();
   private final LinkedBlockingQueue<Completion<O>> completions = new LinkedBlockingQueue<>();
   private final PriorityQueue<PendingCall<O>> retries =
       new PriorityQueue<>((a, b) -> Long.compare(a.readyAtNanos, b.readyAtNanos));
-  private int inFlight;
   private ApiError hopeless;
 
   CallScheduler(
@@ -73,26 +80,41 @@ final class CallScheduler<O> {
     this.listener = listener;
     this.sink = sink;
     this.probe = new ProbeGate(CircuitBreaker.forBudget(budgetId));
+    this.inFlightLimit = new InFlightLimit(configuration.maxInFlight());
   }
 
-  /** The pacer of a shard, continued from Beam state when this instance has none yet. */
+  /** The most calls this instance will ever have in flight (the HTTP pool's size). */
+  static int connectionsFor(CallConfiguration configuration) {
+    return new InFlightLimit(configuration.maxInFlight()).cap();
+  }
+
+  /**
+   * The pacer of a shard: this instance's own while Beam state still holds what it wrote last (it
+   * also knows what changed after that, in the last bundle's drain), else continued from the state
+   * (the key was elsewhere meanwhile). Checked on a shard's first element of each bundle.
+   */
   ShardPacer pacer(String shardKey, Supplier<PacerSnapshot> stored) {
-    return pacers.computeIfAbsent(
-        shardKey,
-        k -> {
-          long now = System.nanoTime();
-          ShardPacer p = new ShardPacer(configuration.budget(), configuration.budgetShards(), now);
-          PacerSnapshot s = stored.get();
-          if (s != null) {
-            p.restore(s, now, System.currentTimeMillis());
-          }
-          return p;
-        });
+    ShardPacer mine = pacers.get(shardKey);
+    if (mine != null && !checkedThisBundle.add(shardKey)) {
+      return mine;
+    }
+    PacerSnapshot s = stored.get();
+    if (mine != null && mine.wroteLast(s)) {
+      return mine;
+    }
+    long now = System.nanoTime();
+    ShardPacer p = new ShardPacer(configuration.budget(), configuration.budgetShards(), now);
+    if (s != null) {
+      p.restore(s, now, System.currentTimeMillis());
+    }
+    pacers.put(shardKey, p);
+    checkedThisBundle.add(shardKey);
+    return p;
   }
 
-  /** Forgets in-memory pacers so the next bundle continues from Beam state. */
+  /** A new bundle: each shard's pacer is checked against Beam state on its first element. */
   void startBundle() {
-    pacers.clear();
+    checkedThisBundle.clear();
   }
 
   /**
@@ -100,7 +122,9 @@ final class CallScheduler<O> {
    * meanwhile), or until it is known that it will never be: then its outcome is already in the sink.
    */
   void submit(String shardKey, ApiRequest request, O origin) {
-    CallAdmission.Decision<O> d = admission.admit(shardKey, request, origin);
+    ShardPacer pacer = pacers.get(shardKey);
+    CallAdmission.Decision<O> d =
+        admission.admit(shardKey, request, origin, pacer != null && pacer.limitsTokens());
     if (d.refusal() != null) {
       listener.rejected();
       listener.failed();
@@ -120,8 +144,13 @@ final class CallScheduler<O> {
     while (true) {
       pump();
       PendingCall<O> due = dueRetry();
-      if (inFlight >= slots()) {
+      if (outstanding.count() >= slots()) {
+        long start = System.nanoTime();
+        boolean budgetAllows = due == null && budgetWait(call) == 0;
         awaitCompletion(due != null ? MAX_POLL_NANOS : nanosToNextRetry());
+        if (budgetAllows) { // the budget had room: the in-flight limit, not the budget, held it
+          listener.waitedForInFlight(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        }
       } else if (due != null) {
         // A retry goes first; pump() could not send it, so its budget is not there yet.
         waitForBudget(Math.max(budgetWait(due), MIN_WAIT_NANOS));
@@ -157,7 +186,7 @@ final class CallScheduler<O> {
 
   /** Blocks until every call of this instance has its final answer. */
   void drain() {
-    while (inFlight > 0 || !retries.isEmpty()) {
+    while (outstanding.count() > 0 || !retries.isEmpty()) {
       pump();
       PendingCall<O> next = retries.peek();
       if (next == null) {
@@ -167,7 +196,7 @@ final class CallScheduler<O> {
       long untilReady = next.readyAtNanos - System.nanoTime();
       if (untilReady > 0) {
         awaitCompletion(Math.min(untilReady, MAX_POLL_NANOS));
-      } else if (inFlight >= slots()) {
+      } else if (outstanding.count() >= slots()) {
         awaitCompletion(MAX_POLL_NANOS);
       } else {
         waitForBudget(Math.max(budgetWait(next), MIN_WAIT_NANOS));
@@ -185,7 +214,7 @@ final class CallScheduler<O> {
       throw new HopelessApiException(hopeless);
     }
     long now = System.nanoTime();
-    while (!retries.isEmpty() && inFlight < slots()) {
+    while (!retries.isEmpty() && outstanding.count() < slots()) {
       PendingCall<O> r = retries.peek();
       if (r.readyAtNanos > now || budgetWait(r) > 0) {
         break;
@@ -195,8 +224,13 @@ final class CallScheduler<O> {
     }
   }
 
+  /** Calls allowed in flight: one until the probe is answered, then the in-flight limit. */
   private int slots() {
-    return probe.slots(configuration.maxInFlight());
+    if (!probe.open()) {
+      return 1;
+    }
+    long now = System.nanoTime();
+    return inFlightLimit.limit(pacers.values(), averageTokenCharge, outstanding.oldestAgeNanos(now), now);
   }
 
   private PendingCall<O> dueRetry() {
@@ -245,10 +279,17 @@ final class CallScheduler<O> {
     ShardPacer p = pacers.get(call.shardKey);
     if (p != null) {
       p.take(call.tokenCharge, now);
+      call.requestsTakenAtSend = p.requestsTaken();
+      call.tokensTakenAtSend = p.tokensTaken();
+    }
+    if (call.attempts == 0) {
+      call.firstSentNanos = now;
+      averageTokenCharge = averageTokenCharge * 0.99 + call.tokenCharge * 0.01;
     }
     call.attempts++;
-    inFlight++;
-    listener.attemptSent();
+    call.sentAtNanos = now;
+    outstanding.sent(call, now);
+    listener.attemptSent(now);
     client
         .call(call.request.getEndpoint(), call.model, call.request.getBody())
         .whenComplete(
@@ -263,17 +304,18 @@ final class CallScheduler<O> {
 
   private void handle(PendingCall<O> call, CallOutcome outcome) {
     long now = System.nanoTime();
-    inFlight--;
-    listener.attemptReturned();
-    probe.answered(outcome.status() == 0 || outcome.status() >= 500, inFlight, now);
+    outstanding.answered(call);
+    listener.attemptReturned(now);
+    probe.answered(outcome.status() == 0 || outcome.status() >= 500, outstanding.count(), now);
     ShardPacer pacer = pacers.get(call.shardKey);
-    RateLimitHeaders h = outcome.rateLimits();
     if (pacer != null) {
+      RateLimitHeaders h = outcome.rateLimits();
       pacer.observe(
-          h.limitRequests().orElse(-1),
-          h.remainingRequests().orElse(-1),
-          h.limitTokens().orElse(-1),
-          h.remainingTokens().orElse(-1),
+          report(h.limitRequests(), h.remainingRequests(), h.resetRequests()),
+          report(h.limitTokens(), h.remainingTokens(), h.resetTokens()),
+          pacer.requestsTaken() - call.requestsTakenAtSend,
+          pacer.tokensTaken() - call.tokensTakenAtSend,
+          call.sentAtNanos,
           now);
     }
     Verdict verdict = outcome.verdict();
@@ -290,13 +332,21 @@ final class CallScheduler<O> {
     }
     if (verdict == Verdict.RETRY) {
       OptionalLong retryAfter = outcome.retryAfterMillis();
-      if (outcome.status() == 429) {
+      boolean rateLimited = outcome.status() == 429;
+      if (rateLimited) {
+        // The budget's signal, not the row's failure: it uses up none of the row's attempts.
+        call.rateLimitedAttempts++;
         onRateLimited(call, outcome.rateLimitKind(), retryAfter, pacer, now);
       }
-      if (call.attempts < configuration.maxAttempts()) {
+      boolean attemptsLeft = call.attempts - call.rateLimitedAttempts < configuration.maxAttempts();
+      long readyAt =
+          now + TimeUnit.MILLISECONDS.toNanos(
+              configuration.backoff().delayMillis(call.attempts, retryAfter, random));
+      // A retry that could only come after the row's deadline is not waited for.
+      boolean beforeDeadline = readyAt - call.firstSentNanos < configuration.rowDeadline().toNanos();
+      if ((rateLimited || attemptsLeft) && beforeDeadline) {
         listener.retried();
-        long delayMs = configuration.backoff().delayMillis(call.attempts, retryAfter, random);
-        call.readyAtNanos = now + TimeUnit.MILLISECONDS.toNanos(delayMs);
+        call.readyAtNanos = readyAt;
         retries.add(call);
         return;
       }
@@ -307,21 +357,31 @@ final class CallScheduler<O> {
   private void onRateLimited(
       PendingCall<O> call, RateLimitKind kind, OptionalLong retryAfter, ShardPacer pacer, long now) {
     listener.rateLimited(kind);
+    inFlightLimit.rateLimited();
+    boolean pause = true;
     if (pacer != null) {
       // A rejected call was not charged by the service; the bucket it hit is empty there.
       pacer.refund(call.tokenCharge, now);
-      pacer.onRateLimited(
-          kind != RateLimitKind.TOKENS,
-          kind == RateLimitKind.TOKENS || kind == RateLimitKind.UNKNOWN,
-          now);
+      pause =
+          pacer.onRateLimited(
+              kind != RateLimitKind.TOKENS,
+              kind == RateLimitKind.TOKENS || kind == RateLimitKind.UNKNOWN,
+              now);
+      listener.limits(pacer, now);
     }
-    long pauseMs = retryAfter.isPresent() ? retryAfter.getAsLong() : 1000;
-    WorkerThrottle.pauseUntil(budgetId, now + TimeUnit.MILLISECONDS.toNanos(pauseMs));
+    if (pause) {
+      long pauseMs = retryAfter.isPresent() ? retryAfter.getAsLong() : 1000;
+      WorkerThrottle.pauseUntil(budgetId, now + TimeUnit.MILLISECONDS.toNanos(pauseMs));
+    }
   }
 
   private void succeed(PendingCall<O> call, CallOutcome outcome, ShardPacer pacer, long now) {
     Optional<TokenUsage> usage = TokenUsage.fromResponse(outcome.json());
     long latencyMs = TimeUnit.NANOSECONDS.toMillis(outcome.latencyNanos());
+    inFlightLimit.answered(outcome.latencyNanos());
+    if (pacer != null) {
+      listener.limits(pacer, now);
+    }
     listener.answered(latencyMs, usage, call.promptEstimate, call.estimated());
     // The service charges the prompt it counted plus the completion it reserved.
     if (usage.isPresent() && pacer != null && call.estimated()) {
@@ -330,6 +390,12 @@ final class CallScheduler<O> {
     admission.settle(call, outcome.json(), usage);
     String body = outcome.body() == null ? "" : outcome.body();
     sink.answered(call.origin, ApiResponse.of(call.request, body, call.attempts, latencyMs));
+  }
+
+  private static ServiceReport report(
+      OptionalLong limit, OptionalLong remaining, Optional<Duration> reset) {
+    return new ServiceReport(
+        limit.orElse(-1), remaining.orElse(-1), reset.map(Duration::toNanos).orElse(-1L));
   }
 
   private void fail(PendingCall<O> call, ApiError error) {

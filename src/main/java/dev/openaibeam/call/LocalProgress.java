@@ -14,6 +14,8 @@ public final class LocalProgress {
   private static final AtomicLong RATE_LIMITED = new AtomicLong();
   private static final AtomicLong IN_FLIGHT = new AtomicLong();
   private static final AtomicLong PEAK_IN_FLIGHT = new AtomicLong();
+  private static final AtomicLong FIRST_SENT_NANOS = new AtomicLong();
+  private static final AtomicLong LAST_RETURNED_NANOS = new AtomicLong();
 
   private LocalProgress() {}
 
@@ -43,8 +45,19 @@ public final class LocalProgress {
     return PEAK_IN_FLIGHT.get();
   }
 
+  /** {@link System#nanoTime()} of this JVM's first call; 0 when it made none. */
+  public static long firstSentNanos() {
+    return FIRST_SENT_NANOS.get();
+  }
+
+  /** {@link System#nanoTime()} of the last answer this JVM received; 0 when none. */
+  public static long lastReturnedNanos() {
+    return LAST_RETURNED_NANOS.get();
+  }
+
   public static void reset() {
-    for (AtomicLong c : new AtomicLong[] {KEYED, SUCCEEDED, FAILED, RATE_LIMITED, IN_FLIGHT, PEAK_IN_FLIGHT}) {
+    for (AtomicLong c : new AtomicLong[] {KEYED, SUCCEEDED, FAILED, RATE_LIMITED, IN_FLIGHT,
+        PEAK_IN_FLIGHT, FIRST_SENT_NANOS, LAST_RETURNED_NANOS}) {
       c.set(0);
     }
   }
@@ -53,12 +66,16 @@ public final class LocalProgress {
     KEYED.incrementAndGet();
   }
 
-  static void attemptSent() {
+  static void attemptSent(long nowNanos) {
     PEAK_IN_FLIGHT.accumulateAndGet(IN_FLIGHT.incrementAndGet(), Math::max);
+    if (FIRST_SENT_NANOS.get() == 0) {
+      FIRST_SENT_NANOS.compareAndSet(0, nowNanos);
+    }
   }
 
-  static void attemptReturned() {
+  static void attemptReturned(long nowNanos) {
     IN_FLIGHT.decrementAndGet();
+    LAST_RETURNED_NANOS.accumulateAndGet(nowNanos, Math::max);
   }
 
   static void countSucceeded() {

@@ -84,18 +84,40 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, ApiRes
     return with(configuration.toBuilder().setBackoff(Preconditions.checkNotNull(backoff)));
   }
 
-  /** Calls in flight per worker instance (default 1024). */
+  /**
+   * Calls in flight per worker instance, fixed. By default the limit is sized from the budget's
+   * rate and the latency seen (Little's law: 60 s calls at 10,000 RPM need 10,000 in flight), at
+   * least 1,024 and at most what the heap holds.
+   */
   public OpenAiCall withMaxInFlight(int maxInFlight) {
     Preconditions.checkArgument(maxInFlight >= 1, "maxInFlight must be >= 1");
     return with(configuration.toBuilder().setMaxInFlight(maxInFlight));
   }
 
-  /** The whole budget (all workers together); 0 = no limit. */
+  /**
+   * How long a row may go on being retried after its first attempt (default 1 h). A 429
+   * rate_limit_exceeded uses up none of a row's attempts (it is the budget's signal, not the row's
+   * failure), so this is what bounds a row's wait behind 429s; past it the row fails with its last
+   * error, replayable as input.
+   */
+  public OpenAiCall withRowDeadline(Duration deadline) {
+    Preconditions.checkArgument(!deadline.isNegative() && !deadline.isZero(), "row deadline must be > 0");
+    return with(configuration.toBuilder().setRowDeadline(deadline));
+  }
+
+  /**
+   * The whole budget (all workers together); 0 (default) = learn it from the service's {@code
+   * x-ratelimit-limit-requests}, or from its 429s when it reports none. A given limit stays an upper
+   * bound: a lower one the service reports wins.
+   */
   public OpenAiCall withRequestsPerMinute(long rpm) {
     return with(configuration.toBuilder().setBudget(configuration.budget().withRequestsPerMinute(rpm)));
   }
 
-  /** The whole budget (all workers together); 0 = no limit. */
+  /**
+   * The whole budget (all workers together); 0 (default) = learn it from the service's {@code
+   * x-ratelimit-limit-tokens}. A given limit stays an upper bound.
+   */
   public OpenAiCall withTokensPerMinute(long tpm) {
     return with(configuration.toBuilder().setBudget(configuration.budget().withTokensPerMinute(tpm)));
   }
@@ -235,7 +257,8 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, ApiRes
         .add(DisplayData.item("jitterAllowanceSeconds", c.budget().getJitterSeconds()))
         .add(DisplayData.item("budgetShards", c.budgetShards()))
         .add(DisplayData.item("maxAttempts", c.maxAttempts()))
-        .add(DisplayData.item("maxInFlight", c.maxInFlight()))
+        .add(DisplayData.item("maxInFlight", c.maxInFlight()).withLabel("Calls in flight (0 = sized)"))
+        .add(DisplayData.item("rowDeadline", c.rowDeadline().toString()))
         .add(DisplayData.item("pricedModels", c.cost().prices().prices().size())
             .withLabel("Models in the price table"))
         .add(DisplayData.item("maxCostUsd", c.cost().maxCostUsd()).withLabel("Cost cap (USD, 0 = none)"));

@@ -74,7 +74,7 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
   @Setup
   public void setup() {
     // The key is read here, on the worker, and lives only in this client.
-    client = OpenAiClient.open(configuration.connection(), configuration.maxInFlight());
+    client = OpenAiClient.open(configuration.connection(), CallScheduler.connectionsFor(configuration));
     journal = configuration.journal() == null ? null : new JournalWriter(configuration.journal());
     spend = new SpendTracker(configuration.cost(), configuration.budgetShards());
     pending = new ArrayList<>();

@@ -21,6 +21,15 @@ final class PendingCall<O> {
   final long worstCaseNanoUsd;
   final List<ApiError> errors = new ArrayList<>(1);
   int attempts;
+  /** Attempts answered 429 rate_limit_exceeded: the budget's signal, they use up no attempt. */
+  int rateLimitedAttempts;
+  long firstSentNanos;
+  long sentAtNanos;
+  /** The shard's totals once this attempt was charged: what was sent after it is the difference. */
+  long requestsTakenAtSend;
+  long tokensTakenAtSend;
+  /** Whether an attempt is out now. */
+  boolean outstanding;
   long readyAtNanos;
   /** Nano-USD reserved for this call until its final answer. */
   long reservedNanoUsd;

@@ -3,10 +3,11 @@ package dev.openaibeam.call;
 import dev.openaibeam.budget.CircuitBreaker;
 
 /**
- * How many calls one instance may have in flight: one until the service has answered once, and
- * again after every trip of the budget's circuit breaker. A bad key or an unreachable service then
- * costs one call, not a burst, and a cold service cannot queue a whole burst that would then reach
- * its rate limiter all at once.
+ * Whether one instance may open up beyond a single call: not until the service has answered once,
+ * and again not after every trip of the budget's circuit breaker. A bad key or an unreachable
+ * service then costs one call, not a burst, and a cold service cannot queue a whole burst that
+ * would then reach its rate limiter all at once. The first answer also carries the limit headers
+ * the budget learns from before it opens up.
  */
 final class ProbeGate {
   private final CircuitBreaker breaker;
@@ -18,13 +19,14 @@ final class ProbeGate {
     this.breakerGeneration = breaker.generation();
   }
 
-  int slots(int maxInFlight) {
+  /** Whether the probe has been answered since the breaker last tripped. */
+  boolean open() {
     long g = breaker.generation();
     if (g != breakerGeneration) {
       breakerGeneration = g; // the breaker tripped: probe again before opening up
       probed = false;
     }
-    return probed ? maxInFlight : 1;
+    return probed;
   }
 
   /**

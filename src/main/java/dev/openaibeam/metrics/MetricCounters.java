@@ -3,11 +3,15 @@ package dev.openaibeam.metrics;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.GaugeResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 
-/** Reads a namespace's counters from a finished pipeline: committed values, else attempted. */
+/**
+ * Reads a namespace's counters and gauges from a finished pipeline: committed values, else
+ * attempted.
+ */
 public final class MetricCounters {
   private MetricCounters() {}
 
@@ -35,6 +39,28 @@ public final class MetricCounters {
             .getCounters();
     for (MetricResult<Long> c : counters) {
       out.merge(c.getName().getName(), value(c), Long::sum);
+    }
+    return out;
+  }
+
+  /** Gauge name to its latest value. */
+  public static Map<String, Long> gauges(PipelineResult result, String namespace) {
+    Map<String, Long> out = new TreeMap<>();
+    for (MetricResult<GaugeResult> g :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder().addNameFilter(MetricNameFilter.inNamespace(namespace)).build())
+            .getGauges()) {
+      GaugeResult v;
+      try {
+        v = g.getCommitted();
+      } catch (UnsupportedOperationException e) {
+        v = g.getAttempted();
+      }
+      if (v != null) {
+        out.put(g.getName().getName(), v.getValue());
+      }
     }
     return out;
   }

@@ -80,7 +80,7 @@ class ShardPacerTest {
   void headersLowerTheLimitAndTheLevel() {
     ShardPacer p = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0).withJitterSeconds(0), 1, 0);
     // The service says the real limit is 600 RPM and only 60 (per minute units) remain: 1 now.
-    p.observe(600, 60, -1, -1, 0);
+    p.observe(new ServiceReport(600, 60, -1), ServiceReport.NONE, 0, 0, 0, 0);
     assertEquals(1.0, p.requestLevel(0), 1e-9);
     int sent = sendUntil(p, 0, 0, 10 * SECOND);
     assertEquals(1 + 100, sent, 1);

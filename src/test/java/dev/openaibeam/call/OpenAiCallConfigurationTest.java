@@ -30,6 +30,7 @@ class OpenAiCallConfigurationTest {
     withers.put("withMaxAttempts", c -> c.withMaxAttempts(3));
     withers.put("withBackoff", c -> c.withBackoff(QUICK));
     withers.put("withMaxInFlight", c -> c.withMaxInFlight(7));
+    withers.put("withRowDeadline", c -> c.withRowDeadline(Duration.ofMinutes(5)));
     withers.put("withRequestsPerMinute", c -> c.withRequestsPerMinute(600));
     withers.put("withTokensPerMinute", c -> c.withTokensPerMinute(90_000));
     withers.put("withRateLimitWindow", c -> c.withRateLimitWindow(Duration.ofSeconds(60)));

@@ -34,7 +34,7 @@ final class ApiCalls {
   Reply call(Request req, String endpoint, String deployment, String key, String requestId,
       HttpHeaders headers) {
     KeyBuckets buckets = limits.bucketsFor(key);
-    // The levels before this call is charged, as the service reports them on its answer.
+    // The levels now, for an answer that charges nothing; an accepted call's are set again below.
     buckets.headers(headers, System.nanoTime());
     String raw = req.body();
     JsonNode body = parse(raw);
@@ -89,8 +89,10 @@ final class ApiCalls {
     if (!admission.admitted) {
       ("requests".equals(admission.kind) ? stats.rateLimitedRequests : stats.rateLimitedTokens)
           .incrementAndGet();
-      return RateLimiter.limited(buckets, admission, model, charge.total(), requestId);
+      return limits.limited(buckets, admission, model, charge.total(), requestId);
     }
+    // After the charge, as OpenAI reports it: 9,999 remaining after one call at 10,000 RPM.
+    buckets.headers(headers, System.nanoTime());
     stats.accepted(charge.total());
     headers.add("x-emulator-digest", digest);
     Reply ok = new Reply(200, Answers.answer(endpoint, model, body, digest, charge), headers)

@@ -1,7 +1,9 @@
 package dev.openaibeam.emulator;
 
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /** What the emulator enforces and how it misbehaves. Immutable; see {@link #builder()}. */
@@ -28,6 +30,7 @@ public final class EmulatorConfig {
   final long hangMillis;
   final long latencySeed;
   final BatchBehaviour batch;
+  final RateLimitHeaderKind rateLimitHeaders;
 
   private EmulatorConfig(Builder b) {
     this.port = b.port;
@@ -41,6 +44,7 @@ public final class EmulatorConfig {
     this.hangMillis = b.hangMillis;
     this.latencySeed = b.latencySeed;
     this.batch = b.batch;
+    this.rateLimitHeaders = b.rateLimitHeaders;
   }
 
   public static Builder builder() {
@@ -54,15 +58,17 @@ public final class EmulatorConfig {
   @Override
   public String toString() {
     return "EmulatorConfig{rpm=" + limits.rpm + ", tpm=" + limits.tpm + ", window=" + windowSeconds
-        + "s, latency=" + latency + ", faults=" + faults + "}";
+        + "s, rateLimitHeaders=" + rateLimitHeaders.name().toLowerCase(Locale.ROOT)
+        + ", latency=" + latency + ", faults=" + faults + "}";
   }
 
   /**
-   * Parses {@code --port --rpm --tpm --window --latencyMs --latencyJitterMs --fault500 --fault503
-   * --faultReset --faultHang --faultTruncated --seed --keys=a,b --quotaKeys=c --hangMs}, and for the
-   * Batch API {@code --batchValidatingMs --batchInProgressMs --batchFinalizingMs
-   * --batchLineFailureRate --batchExpireAfterLines --batchCancelAfterLines --batchOmitUnfinished
-   * --batchTokenLimit --batchSeed} (see {@link BatchBehaviour#with}).
+   * Parses {@code --port --rpm --tpm --window --rateLimitHeaders=minute|window|none --latencyMs
+   * --latencyJitterMs --fault500 --fault503 --faultReset --faultHang --faultTruncated --seed
+   * --keys=a,b --quotaKeys=c --hangMs}, and for the Batch API {@code --batchValidatingMs
+   * --batchInProgressMs --batchFinalizingMs --batchLineFailureRate --batchExpireAfterLines
+   * --batchCancelAfterLines --batchOmitUnfinished --batchTokenLimit --batchSeed} (see {@link
+   * BatchBehaviour#with}).
    */
   public static EmulatorConfig fromArgs(String[] args) {
     Builder b = builder();
@@ -80,6 +86,7 @@ public final class EmulatorConfig {
         case "rpm": b.rpm(Long.parseLong(v)); break;
         case "tpm": b.tpm(Long.parseLong(v)); break;
         case "window": b.windowSeconds(Double.parseDouble(v)); break;
+        case "rateLimitHeaders": b.rateLimitHeaders(RateLimitHeaderKind.parse(v)); break;
         case "latencyMs": latency = Long.parseLong(v); break;
         case "latencyJitterMs": jitter = Long.parseLong(v); break;
         case "fault500": faults.status500(Double.parseDouble(v)); break;
@@ -124,6 +131,7 @@ public final class EmulatorConfig {
     private long hangMillis = 120_000;
     private long latencySeed = 1;
     private BatchBehaviour batch = BatchBehaviour.defaults();
+    private RateLimitHeaderKind rateLimitHeaders = RateLimitHeaderKind.MINUTE;
 
     public Builder port(int p) {
       port = p;
@@ -145,6 +153,15 @@ public final class EmulatorConfig {
     /** The enforcement window: bucket capacity = limit × window / 60. */
     public Builder windowSeconds(double s) {
       windowSeconds = s;
+      return this;
+    }
+
+    /**
+     * How remaining capacity is reported (default {@link RateLimitHeaderKind#MINUTE}, as OpenAI);
+     * enforcement is the same for every kind.
+     */
+    public Builder rateLimitHeaders(RateLimitHeaderKind kind) {
+      rateLimitHeaders = Objects.requireNonNull(kind);
       return this;
     }
 

@@ -1,9 +1,13 @@
 package dev.openaibeam.emulator;
 
+import java.util.List;
+
 /**
  * A snapshot of what the emulator saw. {@code repeatedAfterSuccess} counts calls whose exact body
  * (with the same key) had already been answered 200: a client that pays twice for a row shows
  * here. Nanosecond instants are {@code System.nanoTime()} of this JVM (0 when nothing accepted).
+ * {@code acceptedPerSecond} holds the calls accepted in each whole second since the first accepted
+ * call (entry 0 holds that call), up to a day; they add up to {@code accepted}.
  */
 public record EmulatorStats(
     long received,
@@ -23,7 +27,8 @@ public record EmulatorStats(
     long firstAcceptedNanos,
     long lastAcceptedNanos,
     long maxAcceptedInAnyWindow,
-    long acceptedTokens) {
+    long acceptedTokens,
+    List<Integer> acceptedPerSecond) {
 
   public long rateLimited() {
     return rateLimitedRequests + rateLimitedTokens;
@@ -40,6 +45,15 @@ public record EmulatorStats(
     return System.currentTimeMillis() - (System.nanoTime() - nanos) / 1_000_000;
   }
 
+  /** Calls accepted in seconds [from, to) after the first accepted call (clipped to the run). */
+  public long acceptedInSeconds(int from, int to) {
+    long n = 0;
+    for (int i = Math.max(0, from); i < Math.min(to, acceptedPerSecond.size()); i++) {
+      n += acceptedPerSecond.get(i);
+    }
+    return n;
+  }
+
   public String toJson() {
     return "{\"received\":" + received + ",\"accepted\":" + accepted
         + ",\"rate_limited_requests\":" + rateLimitedRequests
@@ -52,6 +66,7 @@ public record EmulatorStats(
         + ",\"first_accepted_epoch_ms\":" + epochMillis(firstAcceptedNanos)
         + ",\"last_accepted_epoch_ms\":" + epochMillis(lastAcceptedNanos)
         + ",\"max_accepted_in_any_window\":" + maxAcceptedInAnyWindow
-        + ",\"accepted_tokens\":" + acceptedTokens + "}";
+        + ",\"accepted_tokens\":" + acceptedTokens
+        + ",\"accepted_per_second\":" + acceptedPerSecond.toString().replace(" ", "") + "}";
   }
 }

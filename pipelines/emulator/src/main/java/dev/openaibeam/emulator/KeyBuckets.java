@@ -1,11 +1,15 @@
 package dev.openaibeam.emulator;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import java.time.Duration;
 
 /**
- * One key's request and token buckets: capacity = limit × window / 60, refilled continuously at
- * limit / 60 per second, starting full. A call is admitted when one request and min(charge,
- * capacity) tokens are there; a big call may drive the token level negative.
+ * One key's limits. Enforcing: a request and a token bucket of capacity limit × window / 60,
+ * refilled continuously at limit / 60 per second, starting full; a call is admitted when one
+ * request and min(charge, capacity) tokens are there, and a big call may drive the token level
+ * negative. Reported: the {@code x-ratelimit-*} headers of the configured {@link
+ * RateLimitHeaderKind}, for {@link RateLimitHeaderKind#MINUTE} from a second pair of buckets a
+ * minute deep that every accepted call is charged to and that never refuses anything.
  */
 final class KeyBuckets {
   /** The outcome of an admission check; {@code waitMillis} > 0 when rejected. */
@@ -21,78 +25,86 @@ final class KeyBuckets {
     }
   }
 
+  private static final Admission ADMITTED = new Admission(true, null, 0);
+
   final long rpm;
   final long tpm;
-  private final double window;
-  private final double requestCapacity;
-  private final double tokenCapacity;
-  private double requests;
-  private double tokens;
-  private long lastNanos;
+  private final RateLimitHeaderKind reporting;
+  private final RefillingBucket windowRequests;
+  private final RefillingBucket windowTokens;
+  private final RefillingBucket minuteRequests;
+  private final RefillingBucket minuteTokens;
 
-  KeyBuckets(long rpm, long tpm, double windowSeconds) {
+  KeyBuckets(long rpm, long tpm, double windowSeconds, RateLimitHeaderKind reporting) {
+    this(rpm, tpm, windowSeconds, reporting, System.nanoTime());
+  }
+
+  /** With the instant the buckets start full, so a test can drive them on its own clock. */
+  KeyBuckets(long rpm, long tpm, double windowSeconds, RateLimitHeaderKind reporting,
+      long startNanos) {
     this.rpm = rpm;
     this.tpm = tpm;
-    this.window = windowSeconds;
-    this.requestCapacity = Math.max(1, rpm * windowSeconds / 60.0);
-    this.tokenCapacity = Math.max(1, tpm * windowSeconds / 60.0);
-    this.requests = requestCapacity;
-    this.tokens = tokenCapacity;
-    this.lastNanos = System.nanoTime();
+    this.reporting = reporting;
+    this.windowRequests =
+        new RefillingBucket(Math.max(1, rpm * windowSeconds / 60.0), rpm, startNanos);
+    this.windowTokens =
+        new RefillingBucket(Math.max(1, tpm * windowSeconds / 60.0), tpm, startNanos);
+    this.minuteRequests = new RefillingBucket(Math.max(1, rpm), rpm, startNanos);
+    this.minuteTokens = new RefillingBucket(Math.max(1, tpm), tpm, startNanos);
   }
 
   synchronized Admission admit(long charge, long nowNanos) {
     refill(nowNanos);
-    if (rpm > 0 && requests < 1) {
-      return new Admission(false, "requests", waitMillis(1 - requests, rpm));
+    if (rpm > 0 && windowRequests.level() < 1) {
+      return new Admission(false, "requests", waitMillis(1 - windowRequests.level(), rpm));
     }
-    double neededTokens = Math.min(charge, tokenCapacity);
-    if (tpm > 0 && tokens < neededTokens) {
-      return new Admission(false, "tokens", waitMillis(neededTokens - tokens, tpm));
+    double neededTokens = Math.min(charge, windowTokens.capacity);
+    if (tpm > 0 && windowTokens.level() < neededTokens) {
+      return new Admission(false, "tokens", waitMillis(neededTokens - windowTokens.level(), tpm));
     }
-    requests -= 1;
-    tokens -= charge;
-    return new Admission(true, null, 0);
+    windowRequests.take(1);
+    windowTokens.take(charge);
+    minuteRequests.take(1);
+    minuteTokens.take(charge);
+    return ADMITTED;
   }
 
   private static long waitMillis(double missing, long perMinute) {
     return Math.max(1, (long) Math.ceil(missing / (perMinute / 60.0) * 1000));
   }
 
-  /** Adds the {@code x-ratelimit-*} headers (per-minute units) for the current levels. */
+  /**
+   * Sets the {@code x-ratelimit-*} headers for the current levels (replacing earlier ones, so an
+   * answer can report the levels after its own charge); none for {@link RateLimitHeaderKind#NONE}.
+   */
   synchronized void headers(HttpHeaders h, long nowNanos) {
+    if (reporting == RateLimitHeaderKind.NONE) {
+      return;
+    }
     refill(nowNanos);
+    boolean perMinute = reporting == RateLimitHeaderKind.MINUTE;
     if (rpm > 0) {
-      h.add("x-ratelimit-limit-requests", Long.toString(rpm));
-      h.add("x-ratelimit-remaining-requests", Long.toString(perMinute(requests)));
-      h.add("x-ratelimit-reset-requests", reset(requestCapacity - requests, rpm));
+      RefillingBucket b = perMinute ? minuteRequests : windowRequests;
+      h.set("x-ratelimit-limit-requests", Long.toString(rpm));
+      h.set("x-ratelimit-remaining-requests", Long.toString(b.remaining()));
+      h.set("x-ratelimit-reset-requests", goDuration(b.nanosUntilFull()));
     }
     if (tpm > 0) {
-      h.add("x-ratelimit-limit-tokens", Long.toString(tpm));
-      h.add("x-ratelimit-remaining-tokens", Long.toString(perMinute(tokens)));
-      h.add("x-ratelimit-reset-tokens", reset(tokenCapacity - tokens, tpm));
+      RefillingBucket b = perMinute ? minuteTokens : windowTokens;
+      h.set("x-ratelimit-limit-tokens", Long.toString(tpm));
+      h.set("x-ratelimit-remaining-tokens", Long.toString(b.remaining()));
+      h.set("x-ratelimit-reset-tokens", goDuration(b.nanosUntilFull()));
     }
   }
 
-  synchronized double requestLevel() {
-    return requests;
-  }
-
-  private long perMinute(double level) {
-    return (long) Math.floor(Math.max(0, level) * 60 / window);
-  }
-
-  private static String reset(double missing, long perMinute) {
-    long nanos = (long) Math.ceil(Math.max(0, missing) / (perMinute / 60.0) * 1e9);
-    return GoDurationFormat.format(java.time.Duration.ofNanos(nanos));
+  private static String goDuration(long nanos) {
+    return GoDurationFormat.format(Duration.ofNanos(nanos));
   }
 
   private void refill(long nowNanos) {
-    long elapsed = nowNanos - lastNanos;
-    if (elapsed > 0) {
-      requests = Math.min(requestCapacity, requests + elapsed * (rpm / 60.0) / 1e9);
-      tokens = Math.min(tokenCapacity, tokens + elapsed * (tpm / 60.0) / 1e9);
-      lastNanos = nowNanos;
-    }
+    windowRequests.refill(nowNanos);
+    windowTokens.refill(nowNanos);
+    minuteRequests.refill(nowNanos);
+    minuteTokens.refill(nowNanos);
   }
 }

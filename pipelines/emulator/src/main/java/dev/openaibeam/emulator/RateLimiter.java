@@ -10,6 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * limits or the default ones, and this builds the service's 429 answers when they say no.
  */
 final class RateLimiter {
+  /** The 429's whole message from a service that tells nothing of its limits. */
+  static final String BARE_MESSAGE = "Rate limit exceeded. Please retry later.";
+
   private final EmulatorConfig config;
   private final Map<String, KeyBuckets> buckets = new ConcurrentHashMap<>();
 
@@ -20,7 +23,7 @@ final class RateLimiter {
   KeyBuckets bucketsFor(String key) {
     return buckets.computeIfAbsent(key, k -> {
       EmulatorConfig.Limits l = config.limitsFor(k);
-      return new KeyBuckets(l.rpm, l.tpm, config.windowSeconds);
+      return new KeyBuckets(l.rpm, l.tpm, config.windowSeconds, config.rateLimitHeaders);
     });
   }
 
@@ -39,22 +42,27 @@ final class RateLimiter {
 
   /**
    * A call the buckets turned away: the levels after the refusal, how long to wait ({@code
-   * retry-after-ms}, and whole seconds in {@code retry-after}), and which limit was hit.
+   * retry-after-ms}, and whole seconds in {@code retry-after}), and which limit was hit. A service
+   * of kind {@link RateLimitHeaderKind#NONE} says only the whole seconds and that it is a limit.
    */
-  static Reply limited(KeyBuckets b, KeyBuckets.Admission a, String model, long charge,
+  Reply limited(KeyBuckets b, KeyBuckets.Admission a, String model, long charge,
       String requestId) {
     HttpHeaders headers = Reply.newHeaders();
     headers.add("x-request-id", requestId);
     b.headers(headers, System.nanoTime());
+    boolean requests = "requests".equals(a.kind);
+    String type = requests ? "requests" : "tokens";
+    if (config.rateLimitHeaders == RateLimitHeaderKind.NONE) {
+      headers.add("retry-after", Long.toString(Math.max(1, (a.waitMillis + 999) / 1000)));
+      return new Reply(429, ErrorBodies.error(BARE_MESSAGE, type, "rate_limit_exceeded"), headers);
+    }
     headers.add("retry-after-ms", Long.toString(a.waitMillis));
     headers.add("retry-after", Long.toString((a.waitMillis + 999) / 1000));
-    boolean requests = "requests".equals(a.kind);
     String what = requests ? "requests per min (RPM)" : "tokens per min (TPM)";
     long limit = requests ? b.rpm : b.tpm;
     String message = String.format(Locale.ROOT,
         "Rate limit reached for %s in organization org-emulator on %s: Limit %d, Used %d, Requested %d. "
             + "Please try again in %dms.", model, what, limit, limit, requests ? 1 : charge, a.waitMillis);
-    return new Reply(429, ErrorBodies.error(message, requests ? "requests" : "tokens",
-        "rate_limit_exceeded"), headers);
+    return new Reply(429, ErrorBodies.error(message, type, "rate_limit_exceeded"), headers);
   }
 }

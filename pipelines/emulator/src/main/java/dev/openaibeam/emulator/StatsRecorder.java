@@ -1,12 +1,15 @@
 package dev.openaibeam.emulator;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The counters behind {@link EmulatorStats}. Each outcome has its own counter; acceptance also
  * keeps the first and last instants and a sliding window of accept times, from which the most
- * calls accepted in any one window is taken (what a rate-limit test checks against the limit).
+ * calls accepted in any one window is taken (what a rate-limit test checks against the limit), and
+ * the calls accepted in each whole second since the first (what a benchmark takes a stretch's rate
+ * from).
  */
 final class StatsRecorder {
   final AtomicLong received = new AtomicLong();
@@ -23,6 +26,9 @@ final class StatsRecorder {
   final AtomicLong truncated = new AtomicLong();
   final AtomicLong repeatedAfterSuccess = new AtomicLong();
 
+  /** A day of seconds (340 KB): later accepts are counted in the last second kept. */
+  static final int MAX_SECONDS = 86_400;
+
   private final long windowNanos;
   // Guarded by this: the accept instants of the last window, oldest first.
   private final ArrayDeque<Long> window = new ArrayDeque<>();
@@ -31,6 +37,8 @@ final class StatsRecorder {
   private long firstAccepted;
   private long lastAccepted;
   private long maxInWindow;
+  private int[] perSecond = new int[64];
+  private int secondsSeen;
 
   StatsRecorder(double windowSeconds) {
     this.windowNanos = (long) (windowSeconds * 1e9);
@@ -38,7 +46,11 @@ final class StatsRecorder {
 
   /** One call admitted by the buckets, charged {@code tokens}. */
   synchronized void accepted(long tokens) {
-    long now = System.nanoTime();
+    accepted(tokens, System.nanoTime()); // read under the lock: instants never go back
+  }
+
+  /** The same at a given instant, which must not go back (a test's own clock). */
+  synchronized void accepted(long tokens, long now) {
     accepted++;
     acceptedTokens += tokens;
     if (firstAccepted == 0) {
@@ -50,6 +62,17 @@ final class StatsRecorder {
       window.removeFirst();
     }
     maxInWindow = Math.max(maxInWindow, window.size());
+    countInItsSecond(now);
+  }
+
+  private void countInItsSecond(long now) {
+    int second = (int) Math.max(0, Math.min(MAX_SECONDS - 1, (now - firstAccepted) / 1_000_000_000L));
+    if (second >= perSecond.length) {
+      int grown = Math.min(MAX_SECONDS, Math.max(second + 1, 2 * perSecond.length));
+      perSecond = Arrays.copyOf(perSecond, grown);
+    }
+    perSecond[second]++;
+    secondsSeen = Math.max(secondsSeen, second + 1);
   }
 
   synchronized EmulatorStats snapshot() {
@@ -57,7 +80,8 @@ final class StatsRecorder {
         received.get(), accepted, rateLimitedRequests.get(), rateLimitedTokens.get(),
         tooLarge.get(), quotaErrors.get(), authErrors.get(), badRequests.get(), faults500.get(),
         faults503.get(), resets.get(), hangs.get(), truncated.get(), repeatedAfterSuccess.get(),
-        firstAccepted, lastAccepted, maxInWindow, acceptedTokens);
+        firstAccepted, lastAccepted, maxInWindow, acceptedTokens,
+        Arrays.stream(perSecond, 0, secondsSeen).boxed().toList());
   }
 
   synchronized void reset() {
@@ -72,5 +96,7 @@ final class StatsRecorder {
     firstAccepted = 0;
     lastAccepted = 0;
     maxInWindow = 0;
+    perSecond = new int[64];
+    secondsSeen = 0;
   }
 }

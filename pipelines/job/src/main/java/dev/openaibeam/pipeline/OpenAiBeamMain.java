@@ -2,6 +2,7 @@ package dev.openaibeam.pipeline;
 
 import dev.openaibeam.call.LocalProgress;
 import dev.openaibeam.cost.SpendReport;
+import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -19,44 +20,25 @@ public final class OpenAiBeamMain {
   public static void main(String[] args) {
     long commandStart = System.nanoTime();
     String[] rest = RunLogging.configure(args);
+    BeamPlugins.install(rest);
     PipelineOptionsFactory.register(OpenAiBeamOptions.class);
     OpenAiBeamOptions options =
-        PipelineOptionsFactory.fromArgs(withLocalDefaultRunner(rest))
-            .withValidation()
-            .as(OpenAiBeamOptions.class);
-    System.exit(run(options, commandStart));
+        PipelineOptionsFactory.fromArgs(rest).withValidation().as(OpenAiBeamOptions.class);
+    System.exit(run(options, commandStart, BeamPlugins.optionNames(rest)));
   }
 
-  /**
-   * Without {@code --runner}, runs on Flink in local mode: Beam's direct runner keeps all keyed data
-   * (and each file's parsed lines) in memory and cannot take a million-row file in a 1 GiB heap,
-   * while Flink's batch runner sorts with spilling to disk. {@code --runner=DirectRunner} still
-   * picks the direct runner.
-   */
-  static String[] withLocalDefaultRunner(String[] args) {
-    for (String a : args) {
-      if (a.startsWith("--runner=")) {
-        return args;
-      }
-    }
-    java.util.List<String> out = new java.util.ArrayList<>(java.util.List.of(args));
-    out.add("--runner=FlinkRunner");
-    if (out.stream().noneMatch(a -> a.startsWith("--flinkMaster="))) {
-      out.add("--flinkMaster=[local]");
-    }
-    return out.toArray(new String[0]);
-  }
-
+  /** Runs the job on the runner the options name (the direct runner when they name none). */
   public static int run(OpenAiBeamOptions options) {
-    return run(options, System.nanoTime());
+    return run(options, System.nanoTime(), Set.of("runner", "enforceImmutability", "enforceEncodability"));
   }
 
   /**
    * Runs the job; {@code commandStart} ({@link System#nanoTime()}) is when the command started, so
    * the summary's wall time includes the start-up (options, graph, runner) the user waited for.
    */
-  static int run(OpenAiBeamOptions options, long commandStart) {
+  static int run(OpenAiBeamOptions options, long commandStart, Set<String> given) {
     FileSystems.setDefaultPipelineOptions(options);
+    String runner = LocalRunner.choose(options, given);
     if (options.getEstimateOnly()) {
       return CostEstimateRun.run(options);
     }
@@ -86,6 +68,8 @@ public final class OpenAiBeamMain {
       System.out.println("failures: " + options.getFailures() + "*.jsonl");
       RunSummary summary = RunSummary.of(result, seconds);
       System.out.print(summary.format());
+      System.out.print(runner);
+      System.out.print(RunPhases.of(commandStart, start, System.nanoTime()).format());
       System.out.printf(java.util.Locale.ROOT,
           "throughput     %.0f rows/s over the wall time (%.0f rows/s over the job's %.1f s); peak calls in flight %d (this JVM)%n",
           summary.rows() / seconds, summary.rows() / jobSeconds, jobSeconds,

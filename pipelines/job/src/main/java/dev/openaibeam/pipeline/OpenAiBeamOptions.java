@@ -38,13 +38,16 @@ public interface OpenAiBeamOptions extends PipelineOptions {
 
   void setApiEndpoint(String value);
 
-  @Description("Requests per minute for all workers together (0 = no limit)")
+  @Description("Requests per minute for all workers together (0 = learn it from the service's"
+      + " x-ratelimit-limit-requests, or from its 429s when it reports none; a given limit is an"
+      + " upper bound)")
   @Default.Long(0)
   long getRpm();
 
   void setRpm(long value);
 
-  @Description("Tokens per minute for all workers together (0 = no limit)")
+  @Description("Tokens per minute for all workers together (0 = learn it from the service's"
+      + " x-ratelimit-limit-tokens; a given limit is an upper bound)")
   @Default.Long(0)
   long getTpm();
 
@@ -74,11 +77,19 @@ public interface OpenAiBeamOptions extends PipelineOptions {
 
   void setMaxAttempts(int value);
 
-  @Description("Calls in flight per worker instance")
-  @Default.Integer(1024)
+  @Description("Calls in flight per worker instance (0 = sized from the budget's rate and the"
+      + " latency seen, at least 1024)")
+  @Default.Integer(0)
   int getMaxInFlight();
 
   void setMaxInFlight(int value);
+
+  @Description("Minutes a row may go on being retried after its first attempt; 429s use up no"
+      + " attempt, so this bounds a row's wait behind them")
+  @Default.Long(60)
+  long getRowDeadlineMinutes();
+
+  void setRowDeadlineMinutes(long value);
 
   @Description("Request timeout in seconds")
   @Default.Integer(600)

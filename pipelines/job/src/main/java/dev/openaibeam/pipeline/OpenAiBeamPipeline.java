@@ -42,12 +42,15 @@ public final class OpenAiBeamPipeline {
             .withHeadroom(o.getHeadroom())
             .withBudgetShards(o.getBudgetShards())
             .withMaxAttempts(o.getMaxAttempts())
-            .withMaxInFlight(o.getMaxInFlight())
+            .withRowDeadline(Duration.ofMinutes(o.getRowDeadlineMinutes()))
             .withDefaultMaxTokens(o.getDefaultMaxTokens())
             .withPriceTable(PriceTable.bundledWith(o.getPriceFile()))
             .withMaxCostUsd(o.getMaxCostUsd());
     if (!Strings.isNullOrEmpty(o.getTokenEncoding())) {
       call = call.withTokenEncoding(o.getTokenEncoding());
+    }
+    if (o.getMaxInFlight() > 0) {
+      call = call.withMaxInFlight(o.getMaxInFlight());
     }
     return call;
   }

@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * What a run prints besides its progress line and summary. The job logs through slf4j-simple;
  * unless asked otherwise, Beam's internals (temporary file paths) are kept at WARN, Flink's
- * (translation trees, mini-cluster start-up and its warnings about itself) at ERROR, this project's
+ * (translation trees, mini-cluster start-up, its warnings about itself) are not shown, this project's
  * own messages at INFO, and Beam's warning that an empty sink had no temporary files to match
  * (harmless, but it reads like an error) is not shown.
  *
@@ -55,10 +55,12 @@ public final class RunLogging {
     // "Failed to match temporary files under: ..." when a sink wrote nothing: not a problem.
     System.setProperty(PREFIX + "log.org.apache.beam.sdk.io.FileBasedSink", "error");
     // Flink local mode warns about its own set-up on every run (operator names truncated for
-    // metrics, no delegation tokens, no log file for the web UI, the fasterCopy hint): nothing a
-    // user of this job can act on. Real failures still end the run with their exception.
+    // metrics, no delegation tokens, no log file for the web UI, the fasterCopy hint), and logs a
+    // failed job's exception twice with its stack trace: nothing a user of this job can act on.
+    // A failure still ends the run with its exception, which the job prints once
+    // (RunFailures: one line for a hopeless error, the stack trace for anything else).
     for (String noisy : new String[] {"org.apache.flink", "org.apache.beam.runners.flink", "org.apache.pekko"}) {
-      System.setProperty(PREFIX + "log." + noisy, "error");
+      System.setProperty(PREFIX + "log." + noisy, "off");
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.openaibeam.pipeline;
 
 import dev.openaibeam.batch.BatchMetrics;
+import dev.openaibeam.budget.LimitSource;
 import dev.openaibeam.call.CallMetrics;
 import dev.openaibeam.cost.SpendReport;
 import dev.openaibeam.metrics.MetricCounters;
@@ -24,6 +25,8 @@ public final class RunSummary {
   public final long promptTokensEstimated;
   public final long promptTokensActual;
   public final long budgetWaitMs;
+  public final long inFlightWaitMs;
+  public final Map<String, Long> limits;
   public final double wallSeconds;
   public final long batchesCreated;
   public final long batchesReattached;
@@ -51,6 +54,8 @@ public final class RunSummary {
     this.promptTokensEstimated = count(call, CallMetrics.PROMPT_TOKENS_ESTIMATED);
     this.promptTokensActual = count(call, CallMetrics.PROMPT_TOKENS_ACTUAL);
     this.budgetWaitMs = count(call, CallMetrics.BUDGET_WAIT_MS);
+    this.inFlightWaitMs = count(call, CallMetrics.IN_FLIGHT_WAIT_MS);
+    this.limits = MetricCounters.gauges(result, CallMetrics.NAMESPACE);
     this.wallSeconds = wallSeconds;
     this.batchesCreated = count(batch, BatchMetrics.BATCHES_CREATED);
     this.batchesReattached = count(batch, BatchMetrics.BATCHES_REATTACHED);
@@ -94,8 +99,32 @@ public final class RunSummary {
           100.0 * (promptTokensEstimated - promptTokensActual) / promptTokensActual));
     }
     s.append(spend.format());
+    s.append(formatLimits());
     s.append(String.format(Locale.ROOT, "budget wait    %.1f s%n", budgetWaitMs / 1000.0));
+    if (inFlightWaitMs >= 1000) {
+      s.append(String.format(Locale.ROOT,
+          "in flight      the in-flight limit, not the budget, held calls back %.1f s"
+              + " (leave --maxInFlight at 0 to size it from the rate and latency)%n",
+          inFlightWaitMs / 1000.0));
+    }
     return s.toString();
+  }
+
+  /** Which limits paced the run, and where they came from: given, the headers, or 429s. */
+  String formatLimits() {
+    return String.format(Locale.ROOT, "limits         requests %s; tokens %s%n",
+        limit(CallMetrics.LIMIT_REQUESTS, CallMetrics.LIMIT_REQUESTS_SOURCE, "RPM"),
+        limit(CallMetrics.LIMIT_TOKENS, CallMetrics.LIMIT_TOKENS_SOURCE, "TPM"));
+  }
+
+  private String limit(String value, String source, String unit) {
+    LimitSource from = LimitSource.ofCode(count(limits, source));
+    long perMinute = count(limits, value);
+    if (from == LimitSource.NONE || perMinute <= 0) {
+      return "none";
+    }
+    return String.format(Locale.ROOT, "%s%d %s (%s)",
+        from == LimitSource.ADAPTIVE ? "about " : "", perMinute, unit, from.description());
   }
 
   public String format() {

@@ -17,6 +17,8 @@ public enum ErrorCode {
   /** Its worst case alone is more than a budget shard's share of the cost cap. */
   COST_TOO_LARGE(ErrorType.INVALID_INPUT, "cost_too_large"),
   COST_CAP_REACHED(ErrorType.COST_CAP, "cost_cap_reached"),
+  /** No member of the key pool serves the row's model (or those that did were retired). */
+  NO_POOL_MEMBER(ErrorType.INVALID_INPUT, "no_pool_member"),
   REQUEST_BUILD_FAILED(ErrorType.ENRICHMENT_ERROR, "request_build_failed"),
   JOIN_FAILED(ErrorType.ENRICHMENT_ERROR, "join_failed"),
   NO_ANSWER(ErrorType.BATCH_INCOMPLETE, "no_answer");

@@ -113,6 +113,11 @@ final class KindLimit {
     }
   }
 
+  /** The share of the bucket left, 0 to 1 (1 without a limit). */
+  double fractionLeft(long nowNanos) {
+    return bucket == null ? 1 : Math.max(0, bucket.level(nowNanos)) / bucket.capacity();
+  }
+
   double level(long nowNanos) {
     return bucket == null ? Double.POSITIVE_INFINITY : bucket.level(nowNanos);
   }

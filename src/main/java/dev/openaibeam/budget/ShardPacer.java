@@ -129,6 +129,11 @@ public final class ShardPacer {
     }
   }
 
+  /** The smaller share left of the two buckets, 0 to 1: which of several budgets has the most room. */
+  public double fractionLeft(long nowNanos) {
+    return Math.min(requests.fractionLeft(nowNanos), tokens.fractionLeft(nowNanos));
+  }
+
   /** Whether tokens are limited: then requests need their tokens counted. */
   public boolean limitsTokens() {
     return tokens.limited();

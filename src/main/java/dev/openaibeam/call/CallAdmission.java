@@ -47,7 +47,9 @@ final class CallAdmission {
     this.needsBody =
         configuration.budget().getTokensPerMinute() > 0
             || spend.hasCap()
-            || configuration.connection().getApiStyle() == ApiStyle.AZURE;
+            // Deployment URLs and members serving some models only: the model picks the member.
+            || configuration.pool().getMembers().stream().anyMatch(
+                m -> m.getConnection().getApiStyle() == ApiStyle.AZURE || !m.getModels().isEmpty());
   }
 
   /**
@@ -129,10 +131,14 @@ final class CallAdmission {
     spend.notSent();
   }
 
-  /** Prices an answer and replaces the call's reservation by its real cost. */
-  void settle(PendingCall<?> call, JsonNode response, Optional<TokenUsage> usage) {
-    spend.settle(call.shardKey, call.model, response, usage, call.reservedNanoUsd);
+  /**
+   * Prices an answer and replaces the call's reservation by its real cost; returns the cost in
+   * nano-USD, -1 when unknown (no price or no usage).
+   */
+  long settle(PendingCall<?> call, JsonNode response, Optional<TokenUsage> usage) {
+    long nanos = spend.settle(call.shardKey, call.model, response, usage, call.reservedNanoUsd);
     call.reservedNanoUsd = 0;
+    return nanos;
   }
 
   /** A call that ended without an answer costs nothing: its reservation is given back. */

@@ -3,12 +3,15 @@ package dev.openaibeam.call;
 import com.google.auto.value.AutoValue;
 import dev.openaibeam.budget.BudgetKeys;
 import dev.openaibeam.budget.RateBudget;
-import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.cost.CostSettings;
 import dev.openaibeam.tokens.TokenEstimator;
 import dev.openaibeam.transport.Backoff;
 import java.io.Serializable;
+import dev.openaibeam.pool.KeyPool;
+import dev.openaibeam.pool.PoolMember;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -18,9 +21,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 @AutoValue
 abstract class CallConfiguration implements Serializable {
-  static CallConfiguration of(OpenAiConnection connection) {
+  static CallConfiguration of(KeyPool pool) {
     return new AutoValue_CallConfiguration.Builder()
-        .setConnection(connection)
+        .setPool(pool)
         .setBackoff(Backoff.standard())
         .setMaxAttempts(5)
         .setBudget(RateBudget.unlimited())
@@ -35,7 +38,8 @@ abstract class CallConfiguration implements Serializable {
         .build();
   }
 
-  abstract OpenAiConnection connection();
+  /** The keys, accounts or deployments calls go to (one member for a single connection). */
+  abstract KeyPool pool();
 
   abstract Backoff backoff();
 
@@ -66,7 +70,7 @@ abstract class CallConfiguration implements Serializable {
 
   @AutoValue.Builder
   abstract static class Builder {
-    abstract Builder setConnection(OpenAiConnection v);
+    abstract Builder setPool(KeyPool v);
 
     abstract Builder setBackoff(Backoff v);
 
@@ -93,8 +97,30 @@ abstract class CallConfiguration implements Serializable {
     abstract CallConfiguration build();
   }
 
-  /** The budget these calls draw from: where they go, who pays, which model group. */
+  /** The budgets these calls draw from: where they go, who pays, which model group. */
   String budgetId() {
-    return BudgetKeys.budgetId(connection().budgetIdentity(), modelGroup());
+    return BudgetKeys.budgetId(pool().payerIdentity(), modelGroup());
+  }
+
+  /**
+   * Each budget group's whole budget: the members' own limits (a group takes the lowest its members
+   * give), the call's limits for a pool of one; the window, headroom and jitter are the call's.
+   */
+  Map<String, RateBudget> groupBudgets() {
+    Map<String, RateBudget> out = new LinkedHashMap<>();
+    pool().groups().forEach((group, members) -> {
+      long rpm = pool().isSingle() ? budget().getRequestsPerMinute() : 0;
+      long tpm = pool().isSingle() ? budget().getTokensPerMinute() : 0;
+      for (PoolMember m : members) {
+        rpm = lowestGiven(rpm, m.getRequestsPerMinute());
+        tpm = lowestGiven(tpm, m.getTokensPerMinute());
+      }
+      out.put(group, budget().withRequestsPerMinute(rpm).withTokensPerMinute(tpm));
+    });
+    return out;
+  }
+
+  private static long lowestGiven(long a, long b) {
+    return a == 0 ? b : b == 0 ? a : Math.min(a, b);
   }
 }

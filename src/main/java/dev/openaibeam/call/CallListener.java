@@ -16,21 +16,26 @@ interface CallListener {
   /** A request that can never be sent failed before any attempt. */
   void rejected();
 
-  void attemptSent(long nowNanos);
+  void attemptSent(long nowNanos, String member);
 
   /** An attempt came back, whatever its answer. */
   void attemptReturned(long nowNanos);
 
-  void rateLimited(RateLimitKind kind);
+  void rateLimited(RateLimitKind kind, String member);
 
   void retried();
 
   /**
    * @param promptEstimate our count of the prompt, when {@code estimated}
    */
-  void answered(long latencyMillis, Optional<TokenUsage> usage, long promptEstimate, boolean estimated);
+  void answered(
+      long latencyMillis, Optional<TokenUsage> usage, long promptEstimate, boolean estimated,
+      String member);
 
   void failed();
+
+  /** An answer's cost in nano-USD (-1: unknown, no price or no usage), by the member that made it. */
+  void spent(long nanoUsd, String member);
 
   /** The calling thread waited this long for budget (not for answers). */
   void waitedForBudget(long millis);

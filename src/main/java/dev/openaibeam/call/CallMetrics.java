@@ -3,6 +3,8 @@ package dev.openaibeam.call;
 import dev.openaibeam.budget.ShardPacer;
 import dev.openaibeam.cost.TokenUsage;
 import dev.openaibeam.transport.RateLimitKind;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
@@ -35,6 +37,11 @@ public final class CallMetrics implements CallListener {
   public static final String ESTIMATE_ERROR_PERMILLE = "prompt_estimate_error_permille";
   public static final String LATENCY_MS = "latency_ms";
   public static final String IN_FLIGHT_WAIT_MS = "in_flight_wait_ms";
+  /** Per pool member, named {@code PREFIX + member}: calls sent, tokens used, 429s. */
+  public static final String MEMBER_CALLS = "member_calls:";
+  public static final String MEMBER_TOKENS = "member_tokens:";
+  public static final String MEMBER_429S = "member_429s:";
+  public static final String MEMBER_COST = "member_cost_nano_usd:";
   /** Gauges: the request and token limits in force (per minute, whole budget) and their sources. */
   public static final String LIMIT_REQUESTS = "limit_requests_per_minute";
   public static final String LIMIT_REQUESTS_SOURCE = "limit_requests_source";
@@ -61,10 +68,15 @@ public final class CallMetrics implements CallListener {
       Metrics.distribution(NAMESPACE, ESTIMATE_ERROR_PERMILLE);
   private final Distribution latencyMs = Metrics.distribution(NAMESPACE, LATENCY_MS);
   private final Counter inFlightWaitMs = Metrics.counter(NAMESPACE, IN_FLIGHT_WAIT_MS);
+  private final Map<String, Counter> members = new HashMap<>();
   private final Gauge limitRequests = Metrics.gauge(NAMESPACE, LIMIT_REQUESTS);
   private final Gauge limitRequestsSource = Metrics.gauge(NAMESPACE, LIMIT_REQUESTS_SOURCE);
   private final Gauge limitTokens = Metrics.gauge(NAMESPACE, LIMIT_TOKENS);
   private final Gauge limitTokensSource = Metrics.gauge(NAMESPACE, LIMIT_TOKENS_SOURCE);
+
+  private Counter perMember(String prefix, String member) {
+    return members.computeIfAbsent(prefix + member, n -> Metrics.counter(NAMESPACE, n));
+  }
 
   @Override
   public void admitted(long tokenCharge, long promptEstimate) {
@@ -79,9 +91,10 @@ public final class CallMetrics implements CallListener {
   }
 
   @Override
-  public void attemptSent(long nowNanos) {
+  public void attemptSent(long nowNanos, String member) {
     attempts.inc();
-    LocalProgress.attemptSent(nowNanos);
+    perMember(MEMBER_CALLS, member).inc();
+    LocalProgress.attemptSent(nowNanos, member);
   }
 
   @Override
@@ -90,8 +103,9 @@ public final class CallMetrics implements CallListener {
   }
 
   @Override
-  public void rateLimited(RateLimitKind kind) {
+  public void rateLimited(RateLimitKind kind, String member) {
     LocalProgress.countRateLimited();
+    perMember(MEMBER_429S, member).inc();
     switch (kind) {
       case REQUESTS:
         rateLimitedRequests.inc();
@@ -111,8 +125,10 @@ public final class CallMetrics implements CallListener {
 
   @Override
   public void answered(
-      long latencyMillis, Optional<TokenUsage> usage, long promptEstimate, boolean estimated) {
+      long latencyMillis, Optional<TokenUsage> usage, long promptEstimate, boolean estimated,
+      String member) {
     if (usage.isPresent()) {
+      perMember(MEMBER_TOKENS, member).inc(usage.get().inputTokens() + usage.get().outputTokens());
       long prompt = usage.get().inputTokens();
       long completion = usage.get().outputTokens();
       promptTokensActual.inc(prompt);
@@ -125,6 +141,13 @@ public final class CallMetrics implements CallListener {
     latencyMs.update(latencyMillis);
     succeeded.inc();
     LocalProgress.countSucceeded();
+  }
+
+  @Override
+  public void spent(long nanoUsd, String member) {
+    if (nanoUsd > 0) {
+      perMember(MEMBER_COST, member).inc(nanoUsd);
+    }
   }
 
   @Override

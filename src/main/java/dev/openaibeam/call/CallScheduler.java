@@ -5,25 +5,16 @@ import dev.openaibeam.api.ApiFailure;
 import dev.openaibeam.api.ApiRequest;
 import dev.openaibeam.api.ApiResponse;
 import dev.openaibeam.api.HopelessApiException;
-import dev.openaibeam.budget.CircuitBreaker;
-import dev.openaibeam.budget.PacerSnapshot;
-import dev.openaibeam.budget.ServiceReport;
+import dev.openaibeam.api.ErrorCode;
+import dev.openaibeam.budget.ShardBudgets;
 import dev.openaibeam.budget.ShardPacer;
-import dev.openaibeam.budget.WorkerThrottle;
-import dev.openaibeam.connection.OpenAiClient;
-import dev.openaibeam.cost.TokenUsage;
 import dev.openaibeam.transport.CallOutcome;
-import dev.openaibeam.transport.RateLimitHeaders;
-import dev.openaibeam.transport.RateLimitKind;
-import dev.openaibeam.transport.Verdict;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.PriorityQueue;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -50,17 +41,15 @@ final class CallScheduler<O> {
   private record Completion<O>(PendingCall<O> call, CallOutcome outcome) {}
 
   private final CallConfiguration configuration;
-  private final String budgetId;
-  private final OpenAiClient client;
+  private final PoolMembers members;
   private final CallAdmission admission;
   private final CallListener listener;
   private final CallSink<O> sink;
-  private final ProbeGate probe;
+  private final AnswerHandling<O> answers;
   private final InFlightLimit inFlightLimit;
   private final OutstandingCalls<O> outstanding = new OutstandingCalls<>();
   private double averageTokenCharge;
-  private final Random random = new Random();
-  private final Map<String, ShardPacer> pacers = new HashMap<>();
+  private final Map<String, ShardBudgets> budgets = new HashMap<>();
   private final Set<String> checkedThisBundle = new HashSet<>();
   private final LinkedBlockingQueue<Completion<O>> completions = new LinkedBlockingQueue<>();
   private final PriorityQueue<PendingCall<O>> retries =
@@ -69,50 +58,49 @@ final class CallScheduler<O> {
 
   CallScheduler(
       CallConfiguration configuration,
-      OpenAiClient client,
+      PoolMembers members,
       CallAdmission admission,
       CallListener listener,
       CallSink<O> sink) {
     this.configuration = configuration;
-    this.budgetId = configuration.budgetId();
-    this.client = client;
+    this.members = members;
     this.admission = admission;
     this.listener = listener;
     this.sink = sink;
-    this.probe = new ProbeGate(CircuitBreaker.forBudget(budgetId));
     this.inFlightLimit = new InFlightLimit(configuration.maxInFlight());
+    this.answers = new AnswerHandling<>(configuration, members, admission, listener, sink, inFlightLimit);
   }
 
-  /** The most calls this instance will ever have in flight (the HTTP pool's size). */
+  /** The most calls this instance will ever have in flight (each member's HTTP pool's size). */
   static int connectionsFor(CallConfiguration configuration) {
     return new InFlightLimit(configuration.maxInFlight()).cap();
   }
 
   /**
-   * The pacer of a shard: this instance's own while Beam state still holds what it wrote last (it
-   * also knows what changed after that, in the last bundle's drain), else continued from the state
+   * A shard's budgets: this instance's own while Beam state still holds what it wrote last (they
+   * also know what changed after that, in the last bundle's drain), else continued from the state
    * (the key was elsewhere meanwhile). Checked on a shard's first element of each bundle.
    */
-  ShardPacer pacer(String shardKey, Supplier<PacerSnapshot> stored) {
-    ShardPacer mine = pacers.get(shardKey);
+  ShardBudgets budgets(String shardKey, Supplier<ShardBudgets.Snapshot> stored) {
+    ShardBudgets mine = budgets.get(shardKey);
     if (mine != null && !checkedThisBundle.add(shardKey)) {
       return mine;
     }
-    PacerSnapshot s = stored.get();
+    ShardBudgets.Snapshot s = stored.get();
     if (mine != null && mine.wroteLast(s)) {
       return mine;
     }
     long now = System.nanoTime();
-    ShardPacer p = new ShardPacer(configuration.budget(), configuration.budgetShards(), now);
+    ShardBudgets b = new ShardBudgets(configuration.groupBudgets(), configuration.budgetShards(), now);
     if (s != null) {
-      p.restore(s, now, System.currentTimeMillis());
+      b.restore(s, now, System.currentTimeMillis());
     }
-    pacers.put(shardKey, p);
+    budgets.put(shardKey, b);
     checkedThisBundle.add(shardKey);
-    return p;
+    return b;
   }
 
-  /** A new bundle: each shard's pacer is checked against Beam state on its first element. */
+  /** A new bundle: each shard's budgets are checked against Beam state on its first element. */
   void startBundle() {
     checkedThisBundle.clear();
   }
@@ -122,9 +110,9 @@ final class CallScheduler<O> {
    * meanwhile), or until it is known that it will never be: then its outcome is already in the sink.
    */
   void submit(String shardKey, ApiRequest request, O origin) {
-    ShardPacer pacer = pacers.get(shardKey);
-    CallAdmission.Decision<O> d =
-        admission.admit(shardKey, request, origin, pacer != null && pacer.limitsTokens());
+    ShardBudgets b = budgets.get(shardKey);
+    boolean tokensLimited = b != null && b.all().stream().anyMatch(ShardPacer::limitsTokens);
+    CallAdmission.Decision<O> d = admission.admit(shardKey, request, origin, tokensLimited);
     if (d.refusal() != null) {
       listener.rejected();
       listener.failed();
@@ -224,13 +212,18 @@ final class CallScheduler<O> {
     }
   }
 
-  /** Calls allowed in flight: one until the probe is answered, then the in-flight limit. */
+  /**
+   * Calls allowed in flight: one per member until some member's probe is answered, then the
+   * in-flight limit.
+   */
   private int slots() {
-    if (!probe.open()) {
-      return 1;
+    if (!members.anyProbed()) {
+      return members.all().size();
     }
     long now = System.nanoTime();
-    return inFlightLimit.limit(pacers.values(), averageTokenCharge, outstanding.oldestAgeNanos(now), now);
+    List<ShardPacer> pacers = new ArrayList<>();
+    budgets.values().forEach(b -> pacers.addAll(b.all()));
+    return inFlightLimit.limit(pacers, averageTokenCharge, outstanding.oldestAgeNanos(now), now);
   }
 
   private PendingCall<O> dueRetry() {
@@ -246,11 +239,13 @@ final class CallScheduler<O> {
     return Math.max(0, Math.min(MAX_POLL_NANOS, r.readyAtNanos - System.nanoTime()));
   }
 
+  /** Until the member best placed to take the call can; 0 when none serves it (send fails it). */
   private long budgetWait(PendingCall<O> call) {
-    long now = System.nanoTime();
-    long paused = Math.max(WorkerThrottle.nanosPaused(budgetId, now), probe.nanosOpen(now));
-    ShardPacer p = pacers.get(call.shardKey);
-    return Math.max(paused, p == null ? 0 : p.nanosUntil(call.tokenCharge, now));
+    return route(call, System.nanoTime()).waitNanos();
+  }
+
+  private PoolMembers.Route route(PendingCall<O> call, long nowNanos) {
+    return members.route(call.model, call.tokenCharge, budgets.get(call.shardKey), nowNanos);
   }
 
   private void waitForBudget(long nanos) {
@@ -276,21 +271,27 @@ final class CallScheduler<O> {
 
   private void send(PendingCall<O> call) {
     long now = System.nanoTime();
-    ShardPacer p = pacers.get(call.shardKey);
-    if (p != null) {
-      p.take(call.tokenCharge, now);
-      call.requestsTakenAtSend = p.requestsTaken();
-      call.tokensTakenAtSend = p.tokensTaken();
+    PoolMembers.Member m = route(call, now).member();
+    if (m == null) {
+      noMember(call);
+      return;
     }
+    ShardPacer p = budgets.get(call.shardKey).group(m.group);
+    p.take(call.tokenCharge, now);
+    call.requestsTakenAtSend = p.requestsTaken();
+    call.tokensTakenAtSend = p.tokensTaken();
     if (call.attempts == 0) {
       call.firstSentNanos = now;
       averageTokenCharge = averageTokenCharge * 0.99 + call.tokenCharge * 0.01;
     }
     call.attempts++;
     call.sentAtNanos = now;
+    call.member = m;
+    call.sentAsProbe = m.health.sent();
+    m.lastSentNanos = now;
     outstanding.sent(call, now);
-    listener.attemptSent(now);
-    client
+    listener.attemptSent(now, m.name());
+    m.client
         .call(call.request.getEndpoint(), call.model, call.request.getBody())
         .whenComplete(
             (outcome, err) ->
@@ -302,105 +303,27 @@ final class CallScheduler<O> {
                             : CallOutcome.transportFailure(err, System.nanoTime() - now))));
   }
 
+  /** No member can serve the call's model (all retired for it): it fails with why. */
+  private void noMember(PendingCall<O> call) {
+    ApiError last = call.errors.isEmpty() ? null : call.errors.get(call.errors.size() - 1);
+    answers.fail(call, last != null ? last : ApiError.of(ErrorCode.NO_POOL_MEMBER,
+        "no pool member serves model '" + call.model + "' (none lists it, or those that did were"
+            + " retired)"));
+  }
+
   private void handle(PendingCall<O> call, CallOutcome outcome) {
     long now = System.nanoTime();
+    PoolMembers.Member m = call.member;
     outstanding.answered(call);
     listener.attemptReturned(now);
-    probe.answered(outcome.status() == 0 || outcome.status() >= 500, outstanding.count(), now);
-    ShardPacer pacer = pacers.get(call.shardKey);
-    if (pacer != null) {
-      RateLimitHeaders h = outcome.rateLimits();
-      pacer.observe(
-          report(h.limitRequests(), h.remainingRequests(), h.resetRequests()),
-          report(h.limitTokens(), h.remainingTokens(), h.resetTokens()),
-          pacer.requestsTaken() - call.requestsTakenAtSend,
-          pacer.tokensTaken() - call.tokensTakenAtSend,
-          call.sentAtNanos,
-          now);
+    m.health.answered(outcome.status() == 0 || outcome.status() >= 500, call.sentAsProbe, now);
+    ShardBudgets b = budgets.get(call.shardKey);
+    AnswerHandling.Next next = answers.handle(call, outcome, b == null ? null : b.group(m.group), now);
+    if (next.stopsTheRun() != null) {
+      hopeless = next.stopsTheRun();
+    } else if (next.retry()) {
+      call.readyAtNanos = next.retryAtNanos();
+      retries.add(call);
     }
-    Verdict verdict = outcome.verdict();
-    if (verdict == Verdict.SUCCESS) {
-      succeed(call, outcome, pacer, now);
-      return;
-    }
-    ApiError error = outcome.error();
-    call.errors.add(error);
-    if (verdict == Verdict.FAIL_RUN && configuration.stopOnHopelessErrors()) {
-      hopeless = error;
-      fail(call, error);
-      return;
-    }
-    if (verdict == Verdict.RETRY) {
-      OptionalLong retryAfter = outcome.retryAfterMillis();
-      boolean rateLimited = outcome.status() == 429;
-      if (rateLimited) {
-        // The budget's signal, not the row's failure: it uses up none of the row's attempts.
-        call.rateLimitedAttempts++;
-        onRateLimited(call, outcome.rateLimitKind(), retryAfter, pacer, now);
-      }
-      boolean attemptsLeft = call.attempts - call.rateLimitedAttempts < configuration.maxAttempts();
-      long readyAt =
-          now + TimeUnit.MILLISECONDS.toNanos(
-              configuration.backoff().delayMillis(call.attempts, retryAfter, random));
-      // A retry that could only come after the row's deadline is not waited for.
-      boolean beforeDeadline = readyAt - call.firstSentNanos < configuration.rowDeadline().toNanos();
-      if ((rateLimited || attemptsLeft) && beforeDeadline) {
-        listener.retried();
-        call.readyAtNanos = readyAt;
-        retries.add(call);
-        return;
-      }
-    }
-    fail(call, error);
-  }
-
-  private void onRateLimited(
-      PendingCall<O> call, RateLimitKind kind, OptionalLong retryAfter, ShardPacer pacer, long now) {
-    listener.rateLimited(kind);
-    inFlightLimit.rateLimited();
-    boolean pause = true;
-    if (pacer != null) {
-      // A rejected call was not charged by the service; the bucket it hit is empty there.
-      pacer.refund(call.tokenCharge, now);
-      pause =
-          pacer.onRateLimited(
-              kind != RateLimitKind.TOKENS,
-              kind == RateLimitKind.TOKENS || kind == RateLimitKind.UNKNOWN,
-              now);
-      listener.limits(pacer, now);
-    }
-    if (pause) {
-      long pauseMs = retryAfter.isPresent() ? retryAfter.getAsLong() : 1000;
-      WorkerThrottle.pauseUntil(budgetId, now + TimeUnit.MILLISECONDS.toNanos(pauseMs));
-    }
-  }
-
-  private void succeed(PendingCall<O> call, CallOutcome outcome, ShardPacer pacer, long now) {
-    Optional<TokenUsage> usage = TokenUsage.fromResponse(outcome.json());
-    long latencyMs = TimeUnit.NANOSECONDS.toMillis(outcome.latencyNanos());
-    inFlightLimit.answered(outcome.latencyNanos());
-    if (pacer != null) {
-      listener.limits(pacer, now);
-    }
-    listener.answered(latencyMs, usage, call.promptEstimate, call.estimated());
-    // The service charges the prompt it counted plus the completion it reserved.
-    if (usage.isPresent() && pacer != null && call.estimated()) {
-      pacer.adjustTokens(call.promptEstimate - usage.get().inputTokens(), now);
-    }
-    admission.settle(call, outcome.json(), usage);
-    String body = outcome.body() == null ? "" : outcome.body();
-    sink.answered(call.origin, ApiResponse.of(call.request, body, call.attempts, latencyMs));
-  }
-
-  private static ServiceReport report(
-      OptionalLong limit, OptionalLong remaining, Optional<Duration> reset) {
-    return new ServiceReport(
-        limit.orElse(-1), remaining.orElse(-1), reset.map(Duration::toNanos).orElse(-1L));
-  }
-
-  private void fail(PendingCall<O> call, ApiError error) {
-    admission.release(call);
-    listener.failed();
-    sink.failed(call.origin, ApiFailure.of(call.request, error, call.attempts, call.errors));
   }
 }

@@ -1,5 +1,9 @@
 package dev.openaibeam.call;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -16,6 +20,7 @@ public final class LocalProgress {
   private static final AtomicLong PEAK_IN_FLIGHT = new AtomicLong();
   private static final AtomicLong FIRST_SENT_NANOS = new AtomicLong();
   private static final AtomicLong LAST_RETURNED_NANOS = new AtomicLong();
+  private static final ConcurrentMap<String, AtomicLong> MEMBER_CALLS = new ConcurrentSkipListMap<>();
 
   private LocalProgress() {}
 
@@ -55,7 +60,15 @@ public final class LocalProgress {
     return LAST_RETURNED_NANOS.get();
   }
 
+  /** Calls sent per pool member, by name (one entry, "default", for a single key). */
+  public static Map<String, Long> callsByMember() {
+    Map<String, Long> out = new TreeMap<>();
+    MEMBER_CALLS.forEach((m, n) -> out.put(m, n.get()));
+    return out;
+  }
+
   public static void reset() {
+    MEMBER_CALLS.clear();
     for (AtomicLong c : new AtomicLong[] {KEYED, SUCCEEDED, FAILED, RATE_LIMITED, IN_FLIGHT,
         PEAK_IN_FLIGHT, FIRST_SENT_NANOS, LAST_RETURNED_NANOS}) {
       c.set(0);
@@ -66,8 +79,9 @@ public final class LocalProgress {
     KEYED.incrementAndGet();
   }
 
-  static void attemptSent(long nowNanos) {
+  static void attemptSent(long nowNanos, String member) {
     PEAK_IN_FLIGHT.accumulateAndGet(IN_FLIGHT.incrementAndGet(), Math::max);
+    MEMBER_CALLS.computeIfAbsent(member, m -> new AtomicLong()).incrementAndGet();
     if (FIRST_SENT_NANOS.get() == 0) {
       FIRST_SENT_NANOS.compareAndSet(0, nowNanos);
     }

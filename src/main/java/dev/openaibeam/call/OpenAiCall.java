@@ -8,6 +8,7 @@ import dev.openaibeam.api.ApiResult;
 import dev.openaibeam.budget.BudgetKeys;
 import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.cost.PriceTable;
+import dev.openaibeam.pool.KeyPool;
 import dev.openaibeam.transport.Backoff;
 import java.time.Duration;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -59,18 +60,31 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, ApiRes
     this.configuration = configuration;
   }
 
-  /** Calls through {@code connection}, with no budget (no limit) until one is set. */
+  /** Calls through {@code connection}, its limits learned from the service until some are set. */
   public static OpenAiCall of(OpenAiConnection connection) {
-    return new OpenAiCall(CallConfiguration.of(Preconditions.checkNotNull(connection, "connection")));
+    return of(KeyPool.single(Preconditions.checkNotNull(connection, "connection")));
+  }
+
+  /**
+   * Calls through a pool of keys, accounts or deployments, each call to a member that serves its
+   * model and has the most of its budget left (see {@link KeyPool}). The members' limits are their
+   * own: the call's {@code withRequestsPerMinute}/{@code withTokensPerMinute} are for a single
+   * connection.
+   */
+  public static OpenAiCall of(KeyPool pool) {
+    return new OpenAiCall(CallConfiguration.of(Preconditions.checkNotNull(pool, "pool")));
   }
 
   private OpenAiCall with(CallConfiguration.Builder b) {
     return new OpenAiCall(b.build());
   }
 
-  /** Another connection (base URL, key, headers, timeouts), the rest unchanged. */
-  public OpenAiCall withConnection(OpenAiConnection connection) {
-    return with(configuration.toBuilder().setConnection(Preconditions.checkNotNull(connection)));
+  /**
+   * Other keys, accounts or deployments (see {@link #of(KeyPool)}; {@code KeyPool.single(connection)}
+   * for another single connection), the rest unchanged.
+   */
+  public OpenAiCall withKeyPool(KeyPool pool) {
+    return with(configuration.toBuilder().setPool(Preconditions.checkNotNull(pool)));
   }
 
   /** Attempts per request, the first included (default 5). */
@@ -209,8 +223,8 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, ApiRes
     return configuration;
   }
 
-  public OpenAiConnection getConnection() {
-    return configuration.connection();
+  public KeyPool getKeyPool() {
+    return configuration.pool();
   }
 
   /** Whether answers are recorded in a result journal ({@link #withJournal}). */
@@ -221,12 +235,22 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, ApiRes
   @Override
   public void validate(@Nullable PipelineOptions options) {
     super.validate(options);
-    configuration.connection().validate();
+    check();
+  }
+
+  private void check() {
+    configuration.pool().validate();
+    Preconditions.checkArgument(
+        configuration.pool().isSingle()
+            || (configuration.budget().getRequestsPerMinute() == 0
+                && configuration.budget().getTokensPerMinute() == 0),
+        "a key pool's limits are its members' own (rpm, tpm in the keys file): the call's"
+            + " requests/tokens per minute are for a single connection");
   }
 
   @Override
   public ApiResult expand(PCollection<ApiRequest> input) {
-    configuration.connection().validate();
+    check();
     TupleTag<ApiResponse> responses = new TupleTag<ApiResponse>() {};
     TupleTag<ApiFailure> failures = new TupleTag<ApiFailure>() {};
     PCollectionTuple out =
@@ -248,7 +272,7 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, ApiRes
   }
 
   static void describe(CallConfiguration c, DisplayData.Builder builder) {
-    c.connection().populateDisplayData(builder);
+    c.pool().populateDisplayData(builder);
     builder
         .add(DisplayData.item("requestsPerMinute", c.budget().getRequestsPerMinute()))
         .add(DisplayData.item("tokensPerMinute", c.budget().getTokensPerMinute()))

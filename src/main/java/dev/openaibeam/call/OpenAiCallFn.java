@@ -5,14 +5,13 @@ import dev.openaibeam.api.ApiFailure;
 import dev.openaibeam.api.ApiRequest;
 import dev.openaibeam.api.ApiResponse;
 import dev.openaibeam.api.ErrorCode;
-import dev.openaibeam.budget.PacerSnapshot;
-import dev.openaibeam.budget.ShardPacer;
-import dev.openaibeam.connection.OpenAiClient;
+import dev.openaibeam.budget.ShardBudgets;
 import dev.openaibeam.cost.SpendSnapshot;
 import dev.openaibeam.cost.SpendTracker;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.UUID;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
@@ -44,19 +43,22 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
   private record Pending<T>(TupleTag<T> tag, T value, Origin origin) {}
 
   private final CallConfiguration configuration;
+  // One per expanded transform: what instances on a worker share of the pool is kept per run.
+  private final String runToken = UUID.randomUUID().toString();
   private final TupleTag<ApiResponse> responsesTag;
   private final TupleTag<ApiFailure> failuresTag;
 
-  @StateId("pacer")
-  private final StateSpec<ValueState<PacerSnapshot>> pacerSpec =
-      StateSpecs.value(PacerSnapshot.Coder.of());
+  // Every budget group's buckets of this shard (one group for a single key).
+  @StateId("budgets")
+  private final StateSpec<ValueState<ShardBudgets.Snapshot>> budgetsSpec =
+      StateSpecs.value(ShardBudgets.Coder.of());
 
-  // The shard's dollar account under --maxCostUsd, kept like the pacer so it follows the key.
+  // The shard's dollar account under --maxCostUsd, kept like the budgets so it follows the key.
   @StateId("spend")
   private final StateSpec<ValueState<SpendSnapshot>> spendSpec =
       StateSpecs.value(SpendSnapshot.Coder.of());
 
-  private transient OpenAiClient client;
+  private transient PoolMembers members;
   private transient CallScheduler<Origin> scheduler;
   private transient JournalWriter journal;
   private transient SpendTracker spend;
@@ -73,14 +75,14 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
 
   @Setup
   public void setup() {
-    // The key is read here, on the worker, and lives only in this client.
-    client = OpenAiClient.open(configuration.connection(), CallScheduler.connectionsFor(configuration));
+    // The keys are read here, on the worker, and live only in the members' clients.
+    members = new PoolMembers(configuration, runToken, CallScheduler.connectionsFor(configuration));
     journal = configuration.journal() == null ? null : new JournalWriter(configuration.journal());
     spend = new SpendTracker(configuration.cost(), configuration.budgetShards());
     pending = new ArrayList<>();
     scheduler =
         new CallScheduler<>(
-            configuration, client, new CallAdmission(configuration, spend), new CallMetrics(),
+            configuration, members, new CallAdmission(configuration, spend), new CallMetrics(),
             new Outcomes());
   }
 
@@ -95,14 +97,14 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
       @Element KV<String, ApiRequest> element,
       @Timestamp Instant timestamp,
       BoundedWindow window,
-      @StateId("pacer") ValueState<PacerSnapshot> pacerState,
+      @StateId("budgets") ValueState<ShardBudgets.Snapshot> budgetsState,
       @StateId("spend") ValueState<SpendSnapshot> spendState,
       MultiOutputReceiver out) {
     String shardKey = element.getKey();
-    ShardPacer pacer = scheduler.pacer(shardKey, pacerState::read);
+    ShardBudgets budgets = scheduler.budgets(shardKey, budgetsState::read);
     spend.load(shardKey, spendState::read); // reads state only under a cap
     scheduler.submit(shardKey, element.getValue(), new Origin(timestamp, window));
-    pacerState.write(pacer.snapshot(System.nanoTime(), System.currentTimeMillis()));
+    budgetsState.write(budgets.snapshot(System.nanoTime(), System.currentTimeMillis()));
     if (spend.hasCap()) {
       spendState.write(spend.snapshot(shardKey));
     }
@@ -127,9 +129,9 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
       journal.close();
       journal = null;
     }
-    if (client != null) {
-      client.close();
-      client = null;
+    if (members != null) {
+      members.close();
+      members = null;
     }
   }
 

@@ -21,8 +21,14 @@ final class PendingCall<O> {
   final long worstCaseNanoUsd;
   final List<ApiError> errors = new ArrayList<>(1);
   int attempts;
-  /** Attempts answered 429 rate_limit_exceeded: the budget's signal, they use up no attempt. */
-  int rateLimitedAttempts;
+  /**
+   * Attempts that use up none of the row's: answered 429 rate_limit_exceeded (the budget's
+   * signal), or refused by a pool member that was then retired (another member takes the row).
+   */
+  int freeAttempts;
+  /** The pool member its last attempt went to. */
+  PoolMembers.Member member;
+  boolean sentAsProbe;
   long firstSentNanos;
   long sentAtNanos;
   /** The shard's totals once this attempt was charged: what was sent after it is the difference. */

@@ -34,6 +34,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 @AutoValue
 public abstract class OpenAiConnection implements Serializable {
   public static final String OPENAI_BASE_URL = "https://api.openai.com/v1";
+  /** The headers that choose whose budget a call spends (OpenAI's organization and project). */
+  public static final String ORGANIZATION_HEADER = "OpenAI-Organization";
+  public static final String PROJECT_HEADER = "OpenAI-Project";
   private static final String DEFAULT_AZURE_API_VERSION = "2024-10-21";
 
   /** https://api.openai.com/v1 with the key in {@code OPENAI_API_KEY}. */
@@ -49,6 +52,8 @@ public abstract class OpenAiConnection implements Serializable {
         .setAzureApiVersion(DEFAULT_AZURE_API_VERSION)
         .setKeySource(ApiKeySource.fromEnv("OPENAI_API_KEY"))
         .setHeaders(ImmutableMap.of())
+        .setOrganization(null)
+        .setProject(null)
         .setConnectTimeout(Duration.ofSeconds(10))
         .setRequestTimeout(Duration.ofMinutes(10))
         .build();
@@ -65,6 +70,12 @@ public abstract class OpenAiConnection implements Serializable {
 
   /** Extra headers sent on every call, in the order given. */
   public abstract ImmutableMap<String, String> getHeaders();
+
+  /** Sent as {@code OpenAI-Organization}: whose budget the calls spend. */
+  public abstract @Nullable String getOrganization();
+
+  /** Sent as {@code OpenAI-Project}. */
+  public abstract @Nullable String getProject();
 
   public abstract Duration getConnectTimeout();
 
@@ -84,6 +95,10 @@ public abstract class OpenAiConnection implements Serializable {
     abstract Builder setKeySource(ApiKeySource v);
 
     abstract Builder setHeaders(ImmutableMap<String, String> v);
+
+    abstract Builder setOrganization(@Nullable String v);
+
+    abstract Builder setProject(@Nullable String v);
 
     abstract Builder setConnectTimeout(Duration v);
 
@@ -110,11 +125,28 @@ public abstract class OpenAiConnection implements Serializable {
     return toBuilder().setApiStyle(ApiStyle.AZURE).setAzureApiVersion(apiVersion).build();
   }
 
-  /** An extra header such as {@code OpenAI-Organization}; never put a secret here. */
+  /**
+   * An extra header; never put a secret here. The organization and project have their own
+   * {@link #withOrganization} and {@link #withProject} (they also name the budget).
+   */
   public OpenAiConnection withHeader(String name, String value) {
+    Preconditions.checkNotNull(name, "name");
+    Preconditions.checkArgument(
+        !name.equalsIgnoreCase(ORGANIZATION_HEADER) && !name.equalsIgnoreCase(PROJECT_HEADER),
+        "set %s with withOrganization / withProject", name);
     Map<String, String> h = new LinkedHashMap<>(getHeaders());
-    h.put(Preconditions.checkNotNull(name, "name"), Preconditions.checkNotNull(value, "value"));
+    h.put(name, Preconditions.checkNotNull(value, "value"));
     return toBuilder().setHeaders(ImmutableMap.copyOf(h)).build();
+  }
+
+  /** Sends {@code OpenAI-Organization}: the calls spend that organization's budget. */
+  public OpenAiConnection withOrganization(@Nullable String organization) {
+    return toBuilder().setOrganization(Strings.emptyToNull(organization)).build();
+  }
+
+  /** Sends {@code OpenAI-Project}: the calls spend that project's budget. */
+  public OpenAiConnection withProject(@Nullable String project) {
+    return toBuilder().setProject(Strings.emptyToNull(project)).build();
   }
 
   public OpenAiConnection withConnectTimeout(Duration timeout) {
@@ -170,13 +202,26 @@ public abstract class OpenAiConnection implements Serializable {
         h.put("Authorization", "Bearer " + apiKey);
       }
     }
+    if (getOrganization() != null) {
+      h.put(ORGANIZATION_HEADER, getOrganization());
+    }
+    if (getProject() != null) {
+      h.put(PROJECT_HEADER, getProject());
+    }
     h.putAll(getHeaders());
     return h;
   }
 
-  /** Who pays: the same for every connection that spends the same key at the same service. */
+  /**
+   * Who pays: the same for every connection that spends the same key at the same service (for the
+   * same organization and project, when they are set).
+   */
   public String budgetIdentity() {
-    return getBaseUrl() + "\n" + getKeySource().describe();
+    String id = getBaseUrl() + "\n" + getKeySource().describe();
+    if (getOrganization() != null || getProject() != null) {
+      id += "\n" + getOrganization() + "\n" + getProject();
+    }
+    return id;
   }
 
   /** Display data without secrets: the key's source and the headers' names, never their values. */
@@ -190,6 +235,8 @@ public abstract class OpenAiConnection implements Serializable {
     if (getApiStyle() == ApiStyle.AZURE) {
       builder.add(DisplayData.item("azureApiVersion", getAzureApiVersion()));
     }
+    builder.addIfNotNull(DisplayData.item("organization", getOrganization()));
+    builder.addIfNotNull(DisplayData.item("project", getProject()));
     if (!getHeaders().isEmpty()) {
       builder.add(DisplayData.item("headers", String.join(",", getHeaders().keySet()))
           .withLabel("Extra headers (names)"));

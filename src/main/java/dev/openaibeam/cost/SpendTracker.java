@@ -121,11 +121,12 @@ public final class SpendTracker {
    * call's reservation with that cost. An unpriced answer is counted as such; under a cap its
    * reservation stays spent, since its real cost is unknown.
    */
-  public void settle(String shardKey, String requestModel, JsonNode responseBody,
+  public long settle(String shardKey, String requestModel, JsonNode responseBody,
       Optional<TokenUsage> usage, long reservedNanos) {
     long nanos = record(requestModel, responseBody, usage, PricingMode.ONLINE);
     // An unpriced answer's real cost is unknown: its reservation stays spent.
     account(shardKey).settle(reservedNanos, nanos < 0 ? reservedNanos : nanos);
+    return nanos;
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.openaibeam.connection.ApiKeySource;
 import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.cost.ModelPrice;
 import dev.openaibeam.cost.PriceTable;
+import dev.openaibeam.pool.KeyPool;
 import dev.openaibeam.testing.Withers;
 import dev.openaibeam.transport.Backoff;
 import java.time.Duration;
@@ -26,7 +27,7 @@ class OpenAiCallConfigurationTest {
   @Test
   void givenAnyOrderOfWithCalls_theConfigurationIsTheSame() {
     Map<String, UnaryOperator<OpenAiCall>> withers = new LinkedHashMap<>();
-    withers.put("withConnection", c -> c.withConnection(OTHER));
+    withers.put("withKeyPool", c -> c.withKeyPool(KeyPool.single(OTHER)));
     withers.put("withMaxAttempts", c -> c.withMaxAttempts(3));
     withers.put("withBackoff", c -> c.withBackoff(QUICK));
     withers.put("withMaxInFlight", c -> c.withMaxInFlight(7));

@@ -53,7 +53,9 @@ class OpenAiConnectionTest {
     withers.put("withBaseUrl", c -> c.withBaseUrl("https://res.openai.azure.com/"));
     withers.put("withApiKey", c -> c.withApiKey(ApiKeySource.fromFile("/secrets/k")));
     withers.put("withAzure", c -> c.withAzure("2024-10-21"));
-    withers.put("withHeader", c -> c.withHeader("OpenAI-Organization", "org-1").withHeader("X-Team", "a"));
+    withers.put("withHeader", c -> c.withHeader("X-Team", "a").withHeader("X-Cost-Center", "7"));
+    withers.put("withOrganization", c -> c.withOrganization("org-1"));
+    withers.put("withProject", c -> c.withProject("proj-1"));
     withers.put("withConnectTimeout", c -> c.withConnectTimeout(Duration.ofSeconds(3)));
     withers.put("withRequestTimeout", c -> c.withRequestTimeout(Duration.ofSeconds(30)));
     Withers.assertOrderFree(OpenAiConnection.class, OpenAiConnection.openAi(), withers, c -> c);
@@ -63,13 +65,13 @@ class OpenAiConnectionTest {
   void givenAKeyInAFile_headersCarryItButNothingShowsIt(@TempDir Path dir) throws Exception {
     Path f = Files.writeString(dir.resolve("key"), "sk-never-shown-4242");
     OpenAiConnection c = OpenAiConnection.to("http://h/v1").withApiKey(ApiKeySource.fromFile(f.toString()))
-        .withHeader("OpenAI-Project", "proj-1");
+        .withProject("proj-1");
     assertEquals("Bearer sk-never-shown-4242", c.headersWith(c.getKeySource().resolve()).get("Authorization"));
     assertEquals("proj-1", c.headersWith("").get("OpenAI-Project"));
     assertFalse(c.headersWith("").containsKey("Authorization"), "no key, no header");
     assertFalse(c.toString().contains("sk-never-shown-4242"));
     assertFalse(DisplayData.from(new DisplayedConnection(c)).toString().contains("sk-never-shown-4242"));
-    assertTrue(DisplayData.from(new DisplayedConnection(c)).toString().contains("OpenAI-Project"));
+    assertTrue(DisplayData.from(new DisplayedConnection(c)).toString().contains("proj-1"));
   }
 
   /** Display data of a connection, as a transform that holds it shows it. */

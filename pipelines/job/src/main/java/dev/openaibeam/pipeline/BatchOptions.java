@@ -23,6 +23,11 @@ final class BatchOptions {
     if (!batchPossible) {
       return;
     }
+    if (!Strings.isNullOrEmpty(o.getKeysFile())) {
+      throw new IllegalArgumentException(
+          "--keysFile is not supported with --mode=" + mode + ": the Batch API path sends every"
+              + " batch with one key; use --mode=online, or the key options");
+    }
     if (o.getMaxCostUsd() > 0) {
       throw new IllegalArgumentException(
           "--maxCostUsd is not supported with --mode=" + mode + ": a batch's answers are priced only"

@@ -97,6 +97,13 @@ public interface OpenAiBeamOptions extends PipelineOptions {
 
   void setRequestTimeoutSeconds(int value);
 
+  @Description("A key pool: a JSON file (any Beam filesystem) listing keys, accounts or"
+      + " deployments, each with its key source, limits, models and budget group (see README);"
+      + " calls go to the member with the most budget left")
+  String getKeysFile();
+
+  void setKeysFile(String value);
+
   @Description("Environment variable holding the API key")
   @Default.String("OPENAI_API_KEY")
   String getApiKeyEnv();

@@ -35,7 +35,7 @@ public final class OpenAiBeamPipeline {
   /** The call transform the options describe. */
   public static OpenAiCall callFrom(OpenAiBeamOptions o) {
     OpenAiCall call =
-        OpenAiCall.of(ConnectionOptions.connectionFrom(o))
+        OpenAiCall.of(ConnectionOptions.poolFrom(o))
             .withRequestsPerMinute(o.getRpm())
             .withTokensPerMinute(o.getTpm())
             .withRateLimitWindow(Duration.ofMillis((long) (o.getRateLimitWindowSeconds() * 1000)))

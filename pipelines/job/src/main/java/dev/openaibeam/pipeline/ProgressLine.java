@@ -3,6 +3,7 @@ package dev.openaibeam.pipeline;
 import dev.openaibeam.call.LocalProgress;
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +42,20 @@ final class ProgressLine implements AutoCloseable {
     lastNanos = now;
     String eta = rate > 0 && rows > done ? formatSeconds((rows - done) / rate) : "-";
     return String.format(Locale.ROOT,
-        "progress: %d/%d rows done (%d failed), %.0f rows/s, %d in flight, %d 429s, elapsed %s, left ~%s",
+        "progress: %d/%d rows done (%d failed), %.0f rows/s, %d in flight, %d 429s, elapsed %s, left ~%s%s",
         done, rows, LocalProgress.failed(), rate, LocalProgress.inFlight(),
-        LocalProgress.rateLimited(), formatSeconds((now - startNanos) / 1e9), eta);
+        LocalProgress.rateLimited(), formatSeconds((now - startNanos) / 1e9), eta, members());
+  }
+
+  /** Calls by pool member, when there are several. */
+  private static String members() {
+    Map<String, Long> byMember = LocalProgress.callsByMember();
+    if (byMember.size() <= 1) {
+      return "";
+    }
+    StringBuilder s = new StringBuilder(", calls by member");
+    byMember.forEach((m, n) -> s.append(' ').append(m).append(' ').append(n));
+    return s.toString();
   }
 
   private void print() {

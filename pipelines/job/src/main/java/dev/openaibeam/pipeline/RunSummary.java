@@ -4,6 +4,7 @@ import dev.openaibeam.batch.BatchMetrics;
 import dev.openaibeam.budget.LimitSource;
 import dev.openaibeam.call.CallMetrics;
 import dev.openaibeam.cost.SpendReport;
+import dev.openaibeam.cost.Usd;
 import dev.openaibeam.metrics.MetricCounters;
 import java.util.Locale;
 import java.util.Map;
@@ -27,6 +28,7 @@ public final class RunSummary {
   public final long budgetWaitMs;
   public final long inFlightWaitMs;
   public final Map<String, Long> limits;
+  private final Map<String, Long> callCounters;
   public final double wallSeconds;
   public final long batchesCreated;
   public final long batchesReattached;
@@ -56,6 +58,7 @@ public final class RunSummary {
     this.budgetWaitMs = count(call, CallMetrics.BUDGET_WAIT_MS);
     this.inFlightWaitMs = count(call, CallMetrics.IN_FLIGHT_WAIT_MS);
     this.limits = MetricCounters.gauges(result, CallMetrics.NAMESPACE);
+    this.callCounters = call;
     this.wallSeconds = wallSeconds;
     this.batchesCreated = count(batch, BatchMetrics.BATCHES_CREATED);
     this.batchesReattached = count(batch, BatchMetrics.BATCHES_REATTACHED);
@@ -100,6 +103,7 @@ public final class RunSummary {
     }
     s.append(spend.format());
     s.append(formatLimits());
+    s.append(formatMembers());
     s.append(String.format(Locale.ROOT, "budget wait    %.1f s%n", budgetWaitMs / 1000.0));
     if (inFlightWaitMs >= 1000) {
       s.append(String.format(Locale.ROOT,
@@ -107,6 +111,24 @@ public final class RunSummary {
               + " (leave --maxInFlight at 0 to size it from the rate and latency)%n",
           inFlightWaitMs / 1000.0));
     }
+    return s.toString();
+  }
+
+  /** A line per pool member (none for a single key): calls, tokens, 429s and spend. */
+  String formatMembers() {
+    Map<String, Long> calls = MetricCounters.withPrefix(callCounters, CallMetrics.MEMBER_CALLS);
+    if (calls.size() <= 1 && (calls.isEmpty() || calls.containsKey("default"))) {
+      return "";
+    }
+    Map<String, Long> tokens = MetricCounters.withPrefix(callCounters, CallMetrics.MEMBER_TOKENS);
+    Map<String, Long> rateLimited = MetricCounters.withPrefix(callCounters, CallMetrics.MEMBER_429S);
+    Map<String, Long> cost = MetricCounters.withPrefix(callCounters, CallMetrics.MEMBER_COST);
+    long all = calls.values().stream().mapToLong(Long::longValue).sum();
+    StringBuilder s = new StringBuilder();
+    calls.forEach((m, n) -> s.append(String.format(Locale.ROOT,
+        "member         %s: %d calls (%.1f%%), %d tokens, %d 429s, $%s%n", m, n,
+        100.0 * n / Math.max(1, all), count(tokens, m), count(rateLimited, m),
+        Usd.format(count(cost, m)))));
     return s.toString();
   }
 

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.hash.Hashing;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 
 /**
  * Deterministic answers: each carries {@code echo DIGEST}, the first 16 hex digits of the SHA-256
@@ -22,6 +25,14 @@ final class Answers {
   }
 
   static String answer(String endpoint, String model, JsonNode body, String digest, TokenCharge t) {
+    return answerNode(endpoint, model, body, digest, t).toString();
+  }
+
+  /**
+   * The answer as a tree, which {@link StreamedAnswers} cuts into a stream. A chat request whose
+   * {@code tool_choice} demands a tool ({@link ToolCalls#chosen}) is answered with a call of it.
+   */
+  static ObjectNode answerNode(String endpoint, String model, JsonNode body, String digest, TokenCharge t) {
     long n = Math.max(1, body.path("n").asLong(1));
     long maxTokens = maxTokens(body);
     long perChoice = Math.min(maxTokens, COMPLETION_TOKENS_PER_CHOICE);
@@ -54,9 +65,16 @@ final class Answers {
         out.put("id", "chatcmpl-" + digest).put("object", "chat.completion").put("created", 1700000000L)
             .put("model", model);
         ArrayNode choices = out.putArray("choices");
+        JsonNode tool = ToolCalls.chosen(body);
         for (int i = 0; i < n; i++) {
           ObjectNode c = choices.addObject();
           c.put("index", i);
+          if (tool != null) {
+            ObjectNode m = c.putObject("message").put("role", "assistant").putNull("content");
+            m.set("tool_calls", ToolCalls.calls(tool, digest, echo, i));
+            c.put("finish_reason", "tool_calls");
+            continue;
+          }
           String structured = StructuredAnswers.content(body, digest, echo);
           c.putObject("message").put("role", "assistant").put("content", structured != null ? structured : echo);
           c.put("finish_reason", "stop");
@@ -64,21 +82,30 @@ final class Answers {
         usage(out, t.promptTokens(), n * perChoice, false);
       }
     }
-    return out.toString();
+    return out;
   }
 
-  private static String embeddings(String model, JsonNode body, String digest, TokenCharge t) {
+  private static ObjectNode embeddings(String model, JsonNode body, String digest, TokenCharge t) {
     ObjectNode out = JSON.createObjectNode();
     out.put("object", "list");
     out.put("id", "embd-" + digest); // not in the real API: lets a test join answer and request
     ArrayNode data = out.putArray("data");
     JsonNode input = body.get("input");
     int count = input != null && input.isArray() && input.size() > 0 && !input.get(0).isNumber() ? input.size() : 1;
+    boolean base64 = "base64".equals(body.path("encoding_format").asText());
     for (int i = 0; i < count; i++) {
       String item = input == null ? "" : input.isArray() && count > 1 ? input.get(i).toString() : input.toString();
       byte[] h = Hashing.sha256().hashString(item, StandardCharsets.UTF_8).asBytes();
       ObjectNode e = data.addObject();
       e.put("object", "embedding").put("index", i);
+      if (base64) { // as the service sends it when asked: little-endian float32s, in base64
+        ByteBuffer floats = ByteBuffer.allocate(4 * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (int j = 0; j < 8; j++) {
+          floats.putFloat((float) (Math.round((h[j] / 128.0) * 1e6) / 1e6));
+        }
+        e.put("embedding", Base64.getEncoder().encodeToString(floats.array()));
+        continue;
+      }
       ArrayNode v = e.putArray("embedding");
       for (int j = 0; j < 8; j++) {
         v.add(Math.round((h[j] / 128.0) * 1e6) / 1e6);
@@ -86,7 +113,7 @@ final class Answers {
     }
     out.put("model", model);
     out.putObject("usage").put("prompt_tokens", t.promptTokens()).put("total_tokens", t.promptTokens());
-    return out.toString();
+    return out;
   }
 
   private static void usage(ObjectNode out, long prompt, long completion, boolean responsesApi) {

@@ -1,15 +1,17 @@
 package dev.openaibeam.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
 import java.util.Random;
 
 /**
  * One call to chat completions, completions, embeddings or responses, in the service's order:
- * parse the body, check the model and the account, count the tokens, draw the seeded fault, ask
- * the key's buckets, then answer after the latency model's delay. Runs on the event loop: every
- * step is short and none blocks.
+ * parse the body, check the model ({@link ModelCatalogue}), the fields ({@link
+ * RequestValidation}) and the account, count the tokens, draw the seeded fault, ask the key's
+ * buckets, then answer after the latency model's delay, whole or streamed ({@link
+ * StreamedAnswers}). Runs on the event loop: every step is short and none blocks.
  */
 final class ApiCalls {
   private final EmulatorConfig config;
@@ -17,9 +19,12 @@ final class ApiCalls {
   private final RateLimiter limits;
   private final FaultInjector faults;
   private final Random latencyDraws;
+  private final ModelCatalogue models;
 
-  ApiCalls(EmulatorConfig config, StatsRecorder stats, RateLimiter limits, FaultInjector faults) {
+  ApiCalls(EmulatorConfig config, StatsRecorder stats, RateLimiter limits, FaultInjector faults,
+      ModelCatalogue models) {
     this.config = config;
+    this.models = models;
     this.stats = stats;
     this.limits = limits;
     this.faults = faults;
@@ -29,7 +34,7 @@ final class ApiCalls {
   /**
    * @param endpoint the OpenAI path, also for an Azure deployment URL
    * @param deployment the Azure deployment (the model when the body names none), or null
-   * @param headers {@code x-request-id} so far; the rate-limit headers are added here
+   * @param headers {@link Reply#apiHeaders} so far; the rate-limit headers are added here
    */
   Reply call(Request req, String endpoint, String deployment, String key, String requestId,
       HttpHeaders headers) {
@@ -47,9 +52,12 @@ final class ApiCalls {
       return bad(400, ErrorBodies.error("you must provide a model parameter", "invalid_request_error",
           null), headers);
     }
-    if (model.equals("does-not-exist") || model.startsWith("missing-")) {
-      return bad(404, ErrorBodies.error("The model `" + model + "` does not exist or you do not have "
-          + "access to it.", "invalid_request_error", "model_not_found"), headers);
+    if (!models.exists(model, deployment != null)) {
+      return bad(404, ModelCatalogue.notFound(model), headers);
+    }
+    String problem = RequestValidation.problem(endpoint, body);
+    if (problem != null) {
+      return bad(400, problem, headers);
     }
     if (config.quotaExhaustedKeys.contains(key)) {
       stats.quotaErrors.incrementAndGet();
@@ -95,8 +103,7 @@ final class ApiCalls {
     buckets.headers(headers, System.nanoTime());
     stats.accepted(charge.total());
     headers.add("x-emulator-digest", digest);
-    Reply ok = new Reply(200, Answers.answer(endpoint, model, body, digest, charge), headers)
-        .after(latency());
+    Reply ok = answer(endpoint, model, body, digest, charge, headers).after(latency());
     if (attempt.fault() == FaultPlan.Fault.TRUNCATED) {
       ok.delivery = Reply.Delivery.TRUNCATED;
       ok.beforeWrite = stats.truncated::incrementAndGet;
@@ -104,6 +111,15 @@ final class ApiCalls {
       ok.beforeWrite = () -> faults.answered(attempt);
     }
     return ok;
+  }
+
+  private static Reply answer(String endpoint, String model, JsonNode body, String digest,
+      TokenCharge charge, HttpHeaders headers) {
+    if (!RequestValidation.isStream(body) || endpoint.equals("/v1/embeddings")) {
+      return new Reply(200, Answers.answer(endpoint, model, body, digest, charge), headers);
+    }
+    ObjectNode answer = Answers.answerNode(endpoint, model, body, digest, charge);
+    return Reply.stream(StreamedAnswers.events(endpoint, answer, body), headers);
   }
 
   private long latency() {

@@ -186,13 +186,18 @@ final class BatchRunner implements AutoCloseable {
     String model = body.path("model").asText("");
     int status = 200;
     JsonNode out;
+    // As online: the model, then the fields (RequestValidation), then the seeded line failures.
+    String problem = model.isEmpty() || !service.models.exists(model, false) ? null
+        : RequestValidation.problem(endpoint, body);
     if (model.isEmpty()) {
       status = 400;
       out = ErrorBodies.errorNode("you must provide a model parameter", "invalid_request_error", null);
-    } else if (model.equals("does-not-exist") || model.startsWith("missing-")) {
+    } else if (!service.models.exists(model, false)) {
       status = 404;
-      out = ErrorBodies.errorNode("The model `" + model + "` does not exist or you do not have access to it.",
-          "invalid_request_error", "model_not_found");
+      out = parse(ModelCatalogue.notFound(model));
+    } else if (problem != null) {
+      status = 400;
+      out = parse(problem);
     } else if (failsLine(customId, now)) {
       status = 500;
       out = ErrorBodies.errorNode("The server had an error processing your request. Sorry about that!",
@@ -208,6 +213,14 @@ final class BatchRunner implements AutoCloseable {
     }
     r.put("status_code", status).put("request_id", requestId).set("body", out);
     return r;
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return Answers.JSON.readTree(json);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Whether a line fails, fixed by the seed and its custom_id (so a resubmission fails alike). */

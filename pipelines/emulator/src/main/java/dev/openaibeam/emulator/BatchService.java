@@ -38,6 +38,7 @@ final class BatchService implements AutoCloseable {
   // here rather than on an event loop; its two threads exist only while there is work.
   private final ThreadPoolExecutor calls;
   private volatile BatchBehaviour behaviour;
+  final ModelCatalogue models;
 
   final AtomicLong httpCalls = new AtomicLong();
   final AtomicLong filesUploaded = new AtomicLong();
@@ -47,8 +48,9 @@ final class BatchService implements AutoCloseable {
   final AtomicLong linesAnswered = new AtomicLong();
   final AtomicLong lineFailures = new AtomicLong();
 
-  BatchService(BatchBehaviour behaviour) {
+  BatchService(BatchBehaviour behaviour, ModelCatalogue models) {
     this.behaviour = behaviour;
+    this.models = models;
     this.runner = new BatchRunner(this);
     this.calls = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         new DefaultThreadFactory("emulator-files", true));

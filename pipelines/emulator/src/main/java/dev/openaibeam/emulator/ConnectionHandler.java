@@ -3,6 +3,7 @@ package dev.openaibeam.emulator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -27,8 +29,10 @@ import java.util.concurrent.TimeUnit;
  * One keep-alive connection. Its requests are answered one at a time and in order (a pipelined
  * request waits for the one before it), and every step runs on the channel's event loop: a delay
  * is a task scheduled there, not a sleeping thread, so thousands of slow calls in flight cost no
- * threads. Faults are done to the channel itself: a reset is a close with SO_LINGER 0, a hang is
- * a close scheduled after the hang time, a truncated body is half the bytes and a close.
+ * threads. A streamed answer is a head, one chunk per event and the last chunk, written at once
+ * (no content-length; chunked, or up to a close for HTTP/1.0). Faults are done to the channel
+ * itself: a reset is a close with SO_LINGER 0, a hang is a close scheduled after the hang time, a
+ * truncated body is half the bytes (half the events) and a close.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private final Router router;
@@ -111,7 +115,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().close();
         return;
       case TRUNCATED:
-        truncate(ctx, r);
+        if (r.events != null) {
+          stream(ctx, r, false, http10, r.events.size() / 2);
+        } else {
+          truncate(ctx, r);
+        }
         return;
       default:
         if (http10 && keepAlive) {
@@ -119,7 +127,41 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         } else if (!keepAlive) {
           r.headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        write(ctx, r, keepAlive);
+        if (r.events != null) {
+          stream(ctx, r, keepAlive, http10, r.events.size());
+        } else {
+          write(ctx, r, keepAlive);
+        }
+    }
+  }
+
+  /**
+   * The first {@code count} events of a streamed answer; all of them end with the last chunk, fewer
+   * with a close. HTTP/1.0 has no chunks: its stream ends with the connection.
+   */
+  private void stream(ChannelHandlerContext ctx, Reply r, boolean keepAlive, boolean http10, int count) {
+    if (r.beforeWrite != null) {
+      r.beforeWrite.run();
+    }
+    boolean whole = count == r.events.size();
+    boolean open = keepAlive && whole && !http10;
+    r.headers.set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+    if (http10) {
+      r.headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else {
+      r.headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+    ChannelFuture last = ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status(r.status), r.headers));
+    for (int i = 0; i < count; i++) {
+      last = ctx.write(new DefaultHttpContent(ByteBufUtil.writeUtf8(ctx.alloc(), r.events.get(i))));
+    }
+    if (whole) {
+      last = ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+    ctx.flush();
+    last.addListener(open ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
+    if (open) {
+      busy = false;
     }
   }
 

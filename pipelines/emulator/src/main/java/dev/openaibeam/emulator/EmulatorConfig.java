@@ -1,6 +1,8 @@
 package dev.openaibeam.emulator;
 
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -31,6 +33,8 @@ public final class EmulatorConfig {
   final long latencySeed;
   final BatchBehaviour batch;
   final RateLimitHeaderKind rateLimitHeaders;
+  final boolean strictModels;
+  final Set<String> models;
 
   private EmulatorConfig(Builder b) {
     this.port = b.port;
@@ -45,6 +49,8 @@ public final class EmulatorConfig {
     this.latencySeed = b.latencySeed;
     this.batch = b.batch;
     this.rateLimitHeaders = b.rateLimitHeaders;
+    this.strictModels = b.strictModels;
+    this.models = Set.copyOf(b.models);
   }
 
   public static Builder builder() {
@@ -59,13 +65,14 @@ public final class EmulatorConfig {
   public String toString() {
     return "EmulatorConfig{rpm=" + limits.rpm + ", tpm=" + limits.tpm + ", window=" + windowSeconds
         + "s, rateLimitHeaders=" + rateLimitHeaders.name().toLowerCase(Locale.ROOT)
+        + (strictModels ? ", strictModels" : "") + (models.isEmpty() ? "" : ", models=" + models.size())
         + ", latency=" + latency + ", faults=" + faults + "}";
   }
 
   /**
    * Parses {@code --port --rpm --tpm --window --rateLimitHeaders=minute|window|none --latencyMs
    * --latencyJitterMs --fault500 --fault503 --faultReset --faultHang --faultTruncated --seed
-   * --keys=a,b --quotaKeys=c --hangMs}, and for the Batch API {@code --batchValidatingMs
+   * --keys=a,b --quotaKeys=c --hangMs --strictModels[=true|false] --models=a,b}, and for the Batch API {@code --batchValidatingMs
    * --batchInProgressMs --batchFinalizingMs --batchLineFailureRate --batchExpireAfterLines
    * --batchCancelAfterLines --batchOmitUnfinished --batchTokenLimit --batchSeed} (see {@link
    * BatchBehaviour#with}).
@@ -76,6 +83,9 @@ public final class EmulatorConfig {
     long jitter = 0;
     FaultPlan.Builder faults = FaultPlan.builder();
     for (String a : args) {
+      if (a.equals("--strictModels")) { // the one option that may stand alone
+        a = "--strictModels=true";
+      }
       if (!a.startsWith("--") || !a.contains("=")) {
         continue;
       }
@@ -98,6 +108,8 @@ public final class EmulatorConfig {
         case "keys": b.acceptedKeys(v.isEmpty() ? Set.of() : Set.of(v.split(","))); break;
         case "quotaKeys": b.quotaExhaustedKeys(v.isEmpty() ? Set.of() : Set.of(v.split(","))); break;
         case "hangMs": b.hangMillis(Long.parseLong(v)); break;
+        case "strictModels": b.strictModels(Boolean.parseBoolean(v)); break;
+        case "models": b.models(v.isEmpty() ? Set.of() : Set.of(v.split(","))); break;
         case "portFile": break;
         case "batchValidatingMs": b.batch = b.batch.with("validatingMs", v); break;
         case "batchInProgressMs": b.batch = b.batch.with("inProgressMs", v); break;
@@ -132,6 +144,8 @@ public final class EmulatorConfig {
     private long latencySeed = 1;
     private BatchBehaviour batch = BatchBehaviour.defaults();
     private RateLimitHeaderKind rateLimitHeaders = RateLimitHeaderKind.MINUTE;
+    private boolean strictModels;
+    private final Set<String> models = new LinkedHashSet<>();
 
     public Builder port(int p) {
       port = p;
@@ -200,6 +214,23 @@ public final class EmulatorConfig {
     /** How the Files and Batches endpoints behave (timing, per-line failures, expiry). */
     public Builder batch(BatchBehaviour b) {
       batch = b;
+      return this;
+    }
+
+    /**
+     * Whether only real model names exist (default false). When false every model exists except
+     * {@code does-not-exist} and {@code missing-*} (a 404 {@code model_not_found}); when true only
+     * the catalogue of real OpenAI models (their dated snapshots and {@code ft:} fine-tunes) and
+     * the names given to {@link #models}. Azure deployment names are accepted in both modes.
+     */
+    public Builder strictModels(boolean strict) {
+      strictModels = strict;
+      return this;
+    }
+
+    /** Model names added to the catalogue (listed by {@code /v1/models}, accepted when strict). */
+    public Builder models(Collection<String> names) {
+      models.addAll(names);
       return this;
     }
 

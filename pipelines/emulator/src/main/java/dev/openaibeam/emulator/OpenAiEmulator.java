@@ -9,7 +9,9 @@ import java.util.Set;
 
 /**
  * An OpenAI-compatible server for tests, benchmarks and the local demo, on 127.0.0.1 only: chat
- * completions, completions, embeddings and responses, also under Azure's deployment URLs; per-key
+ * completions, completions, embeddings and responses (streamed too), also under Azure's deployment
+ * URLs; the models and their catalogue ({@link ModelCatalogue}); the service's checks of a
+ * request ({@link RequestValidation}) and its tool calls ({@link ToolCalls}); per-key
  * request and token buckets; the service's rate-limit headers and error bodies; a latency model;
  * seeded faults (500, 503, connection reset, hang, truncated body); deterministic answers that
  * echo a digest of their request; the Files and Batches endpoints; and counters a test can read.
@@ -30,9 +32,10 @@ public final class OpenAiEmulator implements AutoCloseable {
     this.stats = new StatsRecorder(config.windowSeconds);
     this.limits = new RateLimiter(config);
     this.faults = new FaultInjector(config.faults);
-    this.batches = new BatchService(config.batch);
-    ApiCalls api = new ApiCalls(config, stats, limits, faults);
-    Router router = new Router(this, config, stats, batches, api);
+    ModelCatalogue models = new ModelCatalogue(config.strictModels, config.models);
+    this.batches = new BatchService(config.batch, models);
+    ApiCalls api = new ApiCalls(config, stats, limits, faults, models);
+    Router router = new Router(this, config, stats, batches, api, models);
     try {
       this.server = new HttpServer(config.port, router);
     } catch (IOException | RuntimeException e) {

@@ -47,8 +47,7 @@ final class RateLimiter {
    */
   Reply limited(KeyBuckets b, KeyBuckets.Admission a, String model, long charge,
       String requestId) {
-    HttpHeaders headers = Reply.newHeaders();
-    headers.add("x-request-id", requestId);
+    HttpHeaders headers = Reply.apiHeaders(requestId);
     b.headers(headers, System.nanoTime());
     boolean requests = "requests".equals(a.kind);
     String type = requests ? "requests" : "tokens";

@@ -1,16 +1,20 @@
 package dev.openaibeam.emulator;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Routing and auth. {@code /emulator/...} is the control surface (stats, reset, batch behaviour;
- * no key, not counted). Everything else is counted as received, given an {@code x-request-id},
- * and must carry a valid key: {@code Authorization: Bearer} on OpenAI paths, {@code api-key} on
- * Azure deployment paths ({@code /openai/deployments/NAME/...?api-version=...}). Then the Files
- * and Batches endpoints, or one of the four API endpoints, or a 404.
+ * no key, not counted). Everything else is counted as received, given the service's headers
+ * ({@link Reply#apiHeaders}: {@code x-request-id}, {@code openai-organization}, {@code
+ * openai-version}, {@code openai-processing-ms}), and must carry a valid key: {@code
+ * Authorization: Bearer} on OpenAI paths, {@code api-key} on Azure deployment paths ({@code
+ * /openai/deployments/NAME/...?api-version=...}). Then the Files and Batches endpoints, the models
+ * ({@code GET /v1/models}, {@code GET /v1/models/ID}), one of the four API endpoints, or a 404.
  */
 final class Router {
   static final Set<String> ENDPOINTS =
@@ -22,15 +26,17 @@ final class Router {
   private final StatsRecorder stats;
   private final BatchService batches;
   private final ApiCalls api;
+  private final ModelCatalogue models;
   private final AtomicLong requestIds = new AtomicLong();
 
   Router(OpenAiEmulator emulator, EmulatorConfig config, StatsRecorder stats, BatchService batches,
-      ApiCalls api) {
+      ApiCalls api, ModelCatalogue models) {
     this.emulator = emulator;
     this.config = config;
     this.stats = stats;
     this.batches = batches;
     this.api = api;
+    this.models = models;
   }
 
   /**
@@ -43,8 +49,7 @@ final class Router {
     }
     stats.received.incrementAndGet();
     String requestId = "req_" + Long.toHexString(requestIds.incrementAndGet());
-    HttpHeaders headers = Reply.newHeaders();
-    headers.add("x-request-id", requestId);
+    HttpHeaders headers = Reply.apiHeaders(requestId);
 
     String endpoint = req.path;
     String deployment = null;
@@ -67,11 +72,17 @@ final class Router {
           "invalid_api_key"), headers));
     }
     if (!azure && BatchService.handles(req.path)) {
+      long start = System.nanoTime();
       return CompletableFuture.supplyAsync(() -> {
         Reply r = batches.handle(req);
         r.headers.add("x-request-id", requestId);
+        Reply.serviceHeaders(r.headers, Long.toString((System.nanoTime() - start) / 1_000_000));
         return r;
       }, batches.executor());
+    }
+    if (!azure && (req.path.equals("/v1/models") || req.path.startsWith("/v1/models/"))
+        && req.method.equals("GET")) {
+      return done(models(req.path.substring("/v1/models".length()), headers));
     }
     if (endpoint == null || !ENDPOINTS.contains(endpoint)) {
       stats.badRequests.incrementAndGet();
@@ -79,6 +90,20 @@ final class Router {
           "invalid_request_error", null), headers));
     }
     return done(api.call(req, endpoint, deployment, key, requestId, headers));
+  }
+
+  /** {@code GET /v1/models} (rest empty) or {@code GET /v1/models/ID} (rest {@code /ID}). */
+  private Reply models(String rest, HttpHeaders headers) {
+    if (rest.isEmpty() || rest.equals("/")) {
+      return new Reply(200, models.list(), headers);
+    }
+    String id = URLDecoder.decode(rest.substring(1), StandardCharsets.UTF_8);
+    String model = models.retrieve(id);
+    if (model == null) {
+      stats.badRequests.incrementAndGet();
+      return new Reply(404, ModelCatalogue.notFound(id), headers);
+    }
+    return new Reply(200, model, headers);
   }
 
   /** A key the config accepts; an out-of-quota key passes here and gets its 429 later. */

@@ -33,7 +33,8 @@ final class StructuredAnswers {
     return null;
   }
 
-  private static JsonNode fill(JsonNode schema, String digest, String echo, String path) {
+  /** A value that fits {@code schema} ({@code path}: where in the schema, for the seeded picks). */
+  static JsonNode fill(JsonNode schema, String digest, String echo, String path) {
     JsonNode options = schema.has("anyOf") ? schema.get("anyOf") : schema.get("oneOf");
     if (options != null && options.isArray() && options.size() > 0) {
       return fill(options.get(0), digest, echo, path);

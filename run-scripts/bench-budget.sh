@@ -3,9 +3,15 @@
 # lost and failure rows, all against the bundled emulator: the RPM-bound, TPM-bound, lenient and
 # Flink cases; the job without --rpm/--tpm (noflags); the service's two ways of reporting what is
 # left, per minute as OpenAI (minute, minute4 on Flink at parallelism 4) and per window as gateways
-# (window, window4); and a service that reports nothing, without --rpm (noheaders).
-# Options: --cases=rpm,tpm,lenient,flink4,noflags,minute,window,minute4,window4,noheaders (the
-# default: all)  --scale=1.0 (fraction of the issue's row counts)
+# (window, window4); a service that reports nothing, without --rpm (noheaders); and key pools
+# (issue 15, --keysFile, each member's key with its own limits at the emulator, 1 s windows):
+# three members at 3,000 + 2,000 + 1,000 RPM on the direct runner (pool) and on Flink local at
+# parallelism 4 (pool4), and four members of which one's quota ends after 300 calls and one's key
+# is wrong (poolfaults). The pool cases add a second table, a row per member: its calls, 429s as a
+# share of them, quota and auth errors, calls after its first refusal, and each live member's share
+# of the accepted calls against its share of the limits.
+# Options: --cases=rpm,tpm,lenient,flink4,noflags,minute,window,minute4,window4,noheaders,pool,
+# pool4,poolfaults (the default: all)  --scale=1.0 (fraction of the issue's row counts)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_jar

@@ -7,16 +7,32 @@ import java.io.OutputStream;
 import java.io.Serializable;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.DefaultCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A successful answer: the request it answers, the response body, attempts made and latency. */
+/**
+ * A successful answer: the request it answers, the response body, attempts made, latency, the
+ * service's request id and, for a streamed answer, the time to its first token.
+ */
 @AutoValue
 @DefaultCoder(ApiResponse.Coder.class)
 public abstract class ApiResponse implements Serializable {
   public static ApiResponse of(ApiRequest request, String body, int attempts, long latencyMillis) {
-    return new AutoValue_ApiResponse(request, body, attempts, latencyMillis);
+    return of(request, body, attempts, latencyMillis, null, -1);
+  }
+
+  /**
+   * @param requestId the service's {@code x-request-id} (null when it sent none)
+   * @param firstTokenMillis from send to the first content of a streamed answer; -1 when the
+   *     answer was not streamed
+   */
+  public static ApiResponse of(
+      ApiRequest request, String body, int attempts, long latencyMillis,
+      @Nullable String requestId, long firstTokenMillis) {
+    return new AutoValue_ApiResponse(request, body, attempts, latencyMillis, requestId, firstTokenMillis);
   }
 
   public abstract ApiRequest getRequest();
@@ -28,6 +44,15 @@ public abstract class ApiResponse implements Serializable {
 
   /** Milliseconds of the successful attempt, from send to the last byte of the body. */
   public abstract long getLatencyMillis();
+
+  public abstract @Nullable String getRequestId();
+
+  /** Milliseconds from send to the first token of a streamed answer; -1 when not streamed. */
+  public abstract long getFirstTokenMillis();
+
+  public boolean isStreamed() {
+    return getFirstTokenMillis() >= 0;
+  }
 
   @Override
   public String toString() {
@@ -48,6 +73,8 @@ public abstract class ApiResponse implements Serializable {
       StringUtf8Coder.of().encode(v.getBody(), out);
       VarIntCoder.of().encode(v.getAttempts(), out);
       VarLongCoder.of().encode(v.getLatencyMillis(), out);
+      NullableCoder.of(StringUtf8Coder.of()).encode(v.getRequestId(), out);
+      VarLongCoder.of().encode(v.getFirstTokenMillis(), out);
     }
 
     @Override
@@ -56,6 +83,8 @@ public abstract class ApiResponse implements Serializable {
           ApiRequest.Coder.of().decode(in),
           StringUtf8Coder.of().decode(in),
           VarIntCoder.of().decode(in),
+          VarLongCoder.of().decode(in),
+          NullableCoder.of(StringUtf8Coder.of()).decode(in),
           VarLongCoder.of().decode(in));
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.openaibeam.api.ApiError;
 import dev.openaibeam.api.ErrorType;
+import dev.openaibeam.streaming.StreamedRequests;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -36,19 +37,33 @@ final class BatchLines {
     final Kind kind;
     final @Nullable JsonNode body; // kept parsed: it is priced, then written as text once
     final @Nullable ApiError error;
+    final @Nullable String requestId;
 
     Outcome(String customId, Kind kind, @Nullable JsonNode body, @Nullable ApiError error) {
+      this(customId, kind, body, error, null);
+    }
+
+    Outcome(String customId, Kind kind, @Nullable JsonNode body, @Nullable ApiError error,
+        @Nullable String requestId) {
       this.customId = customId;
       this.kind = kind;
       this.body = body;
       this.error = error;
+      this.requestId = requestId;
     }
   }
 
   private BatchLines() {}
 
-  /** {@code {"custom_id","method":"POST","url","body"}}, the body embedded as sent, on one line. */
+  /**
+   * {@code {"custom_id","method":"POST","url","body"}}, the body embedded as sent, on one line. A
+   * batch answers whole, never streamed: a request's {@code stream} (which the Batch API refuses)
+   * is taken out.
+   */
   static String inputLine(String customId, String endpoint, String body) {
+    if (StreamedRequests.isStreamed(body)) {
+      body = StreamedRequests.unstreamed(body);
+    }
     StringWriter w = new StringWriter(body.length() + 96);
     try (JsonGenerator g = FACTORY.createGenerator(w)) {
       g.writeStartObject();
@@ -98,7 +113,7 @@ final class BatchLines {
       String requestId = response.path("request_id").asText(null);
       JsonNode body = response.get("body");
       if (status >= 200 && status < 300 && body != null && body.isObject()) {
-        return new Outcome(customId, Kind.SUCCEEDED, body, null);
+        return new Outcome(customId, Kind.SUCCEEDED, body, null, requestId);
       }
       JsonNode e = body == null ? null : body.has("error") ? body.get("error") : body;
       String message = e == null ? null : e.path("message").asText(null);

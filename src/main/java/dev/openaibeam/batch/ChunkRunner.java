@@ -173,7 +173,8 @@ final class ChunkRunner implements AutoCloseable {
         metrics.linesSucceeded.inc();
         // Priced by the answer's model, as the online path does when it does not parse requests.
         spend.record("", o.body, PricingMode.BATCH);
-        responses.accept(ApiResponse.of(request, String.valueOf(o.body), sent[i], latency[i]));
+        responses.accept(
+            ApiResponse.of(request, String.valueOf(o.body), sent[i], latency[i], o.requestId, -1));
       } else {
         metrics.linesFailed.inc();
         failures.accept(ApiFailure.of(request, o.error, sent[i], List.of(o.error)));

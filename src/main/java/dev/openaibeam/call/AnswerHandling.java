@@ -85,6 +85,14 @@ final class AnswerHandling<O> {
       members.retireFor(member, call.model, error); // no access to this model with that key
       return anotherMember(call, error, now, null);
     }
+    if (outcome.unreadableAnswer()) {
+      // The service answered and may have charged it: one more try, never a loop of paid answers.
+      listener.unreadableAnswer();
+      if (++call.unreadableAnswers > 1) {
+        fail(call, error);
+        return Next.DONE;
+      }
+    }
     if (verdict == Verdict.RETRY) {
       OptionalLong retryAfter = outcome.retryAfterMillis();
       boolean rateLimited = outcome.status() == 429;
@@ -158,8 +166,14 @@ final class AnswerHandling<O> {
     }
     listener.answered(latencyMs, usage, call.promptEstimate, call.estimated(), call.member.name());
     listener.spent(admission.settle(call, outcome.json(), usage), call.member.name());
+    long firstTokenMs = -1;
+    if (outcome.firstTokenNanos() >= 0) {
+      firstTokenMs = TimeUnit.NANOSECONDS.toMillis(outcome.firstTokenNanos());
+      listener.firstToken(firstTokenMs);
+    }
     String body = outcome.body() == null ? "" : outcome.body();
-    sink.answered(call.origin, ApiResponse.of(call.request, body, call.attempts, latencyMs));
+    sink.answered(call.origin, ApiResponse.of(call.request, body, call.attempts, latencyMs,
+        outcome.requestId(), firstTokenMs));
   }
 
   void fail(PendingCall<O> call, ApiError error) {

@@ -25,6 +25,12 @@ interface CallListener {
 
   void retried();
 
+  /** A 2xx answer that could not be read (unparsable, a stream cut short): maybe billed. */
+  void unreadableAnswer();
+
+  /** A streamed answer's first token came this long after its send. */
+  void firstToken(long millis);
+
   /**
    * @param promptEstimate our count of the prompt, when {@code estimated}
    */

@@ -1,6 +1,7 @@
 package dev.openaibeam.call;
 
 import dev.openaibeam.budget.ShardPacer;
+import dev.openaibeam.cost.CostMetrics;
 import dev.openaibeam.cost.TokenUsage;
 import dev.openaibeam.transport.RateLimitKind;
 import java.util.HashMap;
@@ -37,6 +38,8 @@ public final class CallMetrics implements CallListener {
   public static final String ESTIMATE_ERROR_PERMILLE = "prompt_estimate_error_permille";
   public static final String LATENCY_MS = "latency_ms";
   public static final String IN_FLIGHT_WAIT_MS = "in_flight_wait_ms";
+  /** Distribution: time to the first token of streamed answers. */
+  public static final String FIRST_TOKEN_MS = "first_token_ms";
   /** Per pool member, named {@code PREFIX + member}: calls sent, tokens used, 429s. */
   public static final String MEMBER_CALLS = "member_calls:";
   public static final String MEMBER_TOKENS = "member_tokens:";
@@ -68,6 +71,8 @@ public final class CallMetrics implements CallListener {
       Metrics.distribution(NAMESPACE, ESTIMATE_ERROR_PERMILLE);
   private final Distribution latencyMs = Metrics.distribution(NAMESPACE, LATENCY_MS);
   private final Counter inFlightWaitMs = Metrics.counter(NAMESPACE, IN_FLIGHT_WAIT_MS);
+  private final Distribution firstTokenMs = Metrics.distribution(NAMESPACE, FIRST_TOKEN_MS);
+  private final Counter possiblyBilled = Metrics.counter(CostMetrics.NAMESPACE, CostMetrics.POSSIBLY_BILLED);
   private final Map<String, Counter> members = new HashMap<>();
   private final Gauge limitRequests = Metrics.gauge(NAMESPACE, LIMIT_REQUESTS);
   private final Gauge limitRequestsSource = Metrics.gauge(NAMESPACE, LIMIT_REQUESTS_SOURCE);
@@ -121,6 +126,16 @@ public final class CallMetrics implements CallListener {
   @Override
   public void retried() {
     retried.inc();
+  }
+
+  @Override
+  public void unreadableAnswer() {
+    possiblyBilled.inc();
+  }
+
+  @Override
+  public void firstToken(long millis) {
+    firstTokenMs.update(millis);
   }
 
   @Override

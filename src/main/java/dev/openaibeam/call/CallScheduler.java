@@ -271,9 +271,10 @@ final class CallScheduler<O> {
 
   private void send(PendingCall<O> call) {
     long now = System.nanoTime();
-    PoolMembers.Member m = route(call, now).member();
+    PoolMembers.Route route = route(call, now);
+    PoolMembers.Member m = route.member();
     if (m == null) {
-      noMember(call);
+      noMember(call, route.tooLargeFor());
       return;
     }
     ShardPacer p = budgets.get(call.shardKey).group(m.group);
@@ -303,8 +304,19 @@ final class CallScheduler<O> {
                             : CallOutcome.transportFailure(err, System.nanoTime() - now))));
   }
 
-  /** No member can serve the call's model (all retired for it): it fails with why. */
-  private void noMember(PendingCall<O> call) {
+  /**
+   * No member can serve the call's model (all retired for it), or it is larger than the token
+   * limit of every member that does ({@code tooLargeFor}, the largest such limit): it fails with why.
+   */
+  private void noMember(PendingCall<O> call, long tooLargeFor) {
+    if (tooLargeFor > 0) {
+      answers.fail(call, ApiError.of(ErrorCode.REQUEST_TOO_LARGE, "request needs about "
+          + call.tokenCharge + " tokens (prompt " + call.promptEstimate + " + reserved completion "
+          + (call.tokenCharge - call.promptEstimate) + "), more than the limit of " + tooLargeFor
+          + " tokens per minute the service reports; it can never be sent (a smaller max_tokens"
+          + " or --defaultMaxTokens may fit)"));
+      return;
+    }
     ApiError last = call.errors.isEmpty() ? null : call.errors.get(call.errors.size() - 1);
     answers.fail(call, last != null ? last : ApiError.of(ErrorCode.NO_POOL_MEMBER,
         "no pool member serves model '" + call.model + "' (none lists it, or those that did were"

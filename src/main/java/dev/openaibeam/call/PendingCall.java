@@ -26,6 +26,8 @@ final class PendingCall<O> {
    * signal), or refused by a pool member that was then retired (another member takes the row).
    */
   int freeAttempts;
+  /** Attempts answered 2xx with a body that could not be read (retried once only). */
+  int unreadableAnswers;
   /** The pool member its last attempt went to. */
   PoolMembers.Member member;
   boolean sentAsProbe;

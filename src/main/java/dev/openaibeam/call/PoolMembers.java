@@ -50,9 +50,13 @@ final class PoolMembers implements AutoCloseable {
     }
   }
 
-  /** The member a call goes to and how long until it can take it; no member: none serves it. */
-  record Route(@Nullable Member member, long waitNanos) {
-    static final Route NONE = new Route(null, 0);
+  /**
+   * The member a call goes to and how long until it can take it; no member: none serves it, or
+   * (with {@code tooLargeFor} > 0) those that do have a token limit per minute below the call's
+   * charge, the largest of them {@code tooLargeFor}.
+   */
+  record Route(@Nullable Member member, long waitNanos, long tooLargeFor) {
+    static final Route NONE = new Route(null, 0, 0);
   }
 
   private final List<Member> members = new ArrayList<>();
@@ -108,11 +112,19 @@ final class PoolMembers implements AutoCloseable {
     Member best = null;
     long bestWait = Long.MAX_VALUE;
     double bestLeft = -1;
+    long tooLargeFor = 0;
     for (Member m : members) {
       if (!m.canServe(model)) {
         continue;
       }
       ShardPacer p = budgets.group(m.group);
+      long tpm = p.tokensPerMinute();
+      if (tpm > 0 && tokenCharge > tpm) {
+        // It can never fit this member's limit (given or reported): waiting would only hold the
+        // bucket until it overflowed it, and the service would refuse it anyway.
+        tooLargeFor = Math.max(tooLargeFor, tpm);
+        continue;
+      }
       long wait = Math.max(WorkerThrottle.nanosPaused(m.groupBudgetId, nowNanos), m.health.nanosOpen(nowNanos));
       wait = Math.max(wait, p.nanosUntil(tokenCharge, nowNanos));
       if (!m.health.maySend()) {
@@ -127,7 +139,10 @@ final class PoolMembers implements AutoCloseable {
         bestLeft = left;
       }
     }
-    return best == null ? Route.NONE : new Route(best, bestWait);
+    if (best == null) {
+      return tooLargeFor > 0 ? new Route(null, 0, tooLargeFor) : Route.NONE;
+    }
+    return new Route(best, bestWait, 0);
   }
 
   /** An invalid key or no quota left: the member serves nothing more in this run. */

@@ -18,12 +18,14 @@ public final class SpendReport {
   private final Map<String, Long> nanosByModel;
   private final Map<String, Long> unpricedByModel;
   private final long notSent;
+  private final long possiblyBilled;
 
   private SpendReport(Map<String, Long> counters) {
     this.totalNanos = counters.getOrDefault(CostMetrics.COST_NANO_USD, 0L);
     this.nanosByModel = CostMetrics.perModel(counters, CostMetrics.COST_NANO_USD);
     this.unpricedByModel = CostMetrics.perModel(counters, CostMetrics.UNPRICED);
     this.notSent = counters.getOrDefault(CostMetrics.NOT_SENT_COST_CAP, 0L);
+    this.possiblyBilled = counters.getOrDefault(CostMetrics.POSSIBLY_BILLED, 0L);
   }
 
   public static SpendReport of(PipelineResult result) {
@@ -52,7 +54,12 @@ public final class SpendReport {
     return notSent;
   }
 
-  /** Summary lines: total spend, per model, unpriced answers. */
+  /** Attempts answered 2xx whose body could not be read: maybe charged, cost unknown. */
+  public long possiblyBilled() {
+    return possiblyBilled;
+  }
+
+  /** Summary lines: total spend, per model, unpriced answers, attempts possibly billed. */
   public String format() {
     StringBuilder s = new StringBuilder();
     s.append(String.format(Locale.ROOT, "spend          %s (from usage, this run's calls)%n", Usd.format(totalNanos)));
@@ -63,6 +70,10 @@ public final class SpendReport {
       s.append("  unpriced (cost unknown, not in the total):");
       unpricedByModel.forEach((m, n) -> s.append(' ').append(m).append(" (").append(n).append(" answers)"));
       s.append(String.format("%n"));
+    }
+    if (possiblyBilled > 0) {
+      s.append(String.format(Locale.ROOT, "  possibly billed (not in the total): %d attempts answered"
+          + " 2xx with a body that could not be read (each retried at most once)%n", possiblyBilled));
     }
     return s.toString();
   }

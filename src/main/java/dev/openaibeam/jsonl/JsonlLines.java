@@ -4,8 +4,11 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.openaibeam.api.ApiError;
 import dev.openaibeam.api.ApiFailure;
+import dev.openaibeam.api.ApiRequest;
 import dev.openaibeam.api.ApiResponse;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -18,10 +21,46 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class JsonlLines {
   private static final JsonFactory FACTORY = new JsonFactory();
+  private static final ObjectMapper JSON = new ObjectMapper(FACTORY);
 
   private JsonlLines() {}
 
-  /** {@code {"id","metadata","request","response","attempts","latency_ms","endpoint"}} */
+  /**
+   * The answer a {@link #resultLine} holds (a result journal's line, read back on resume to be
+   * written in another format).
+   *
+   * @throws IllegalArgumentException when the line is not a result line
+   */
+  public static ApiResponse parseResultLine(String line) {
+    JsonNode n;
+    try {
+      n = JSON.readTree(line);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a result line: " + e.getMessage(), e);
+    }
+    if (n == null || !n.path("id").isTextual() || !n.has("response")) {
+      throw new IllegalArgumentException("not a result line: it has no id or response");
+    }
+    JsonNode metadata = n.get("metadata");
+    ApiRequest request = ApiRequest.of(n.get("id").asText(), n.path("endpoint").asText(""),
+        valueText(n.get("request")), metadata == null || metadata.isNull() ? null : metadata.toString());
+    return ApiResponse.of(request, valueText(n.get("response")), n.path("attempts").asInt(1),
+        n.path("latency_ms").asLong(0), n.path("request_id").asText(null),
+        n.path("first_token_ms").asLong(-1));
+  }
+
+  /** A value written by {@link #writeJson}: raw JSON back as its text, a string as the string. */
+  private static String valueText(@Nullable JsonNode v) {
+    if (v == null || v.isNull()) {
+      return "";
+    }
+    return v.isTextual() ? v.asText() : v.toString();
+  }
+
+  /**
+   * {@code {"id","metadata","request","response","attempts","latency_ms","endpoint","request_id"}},
+   * and {@code "first_token_ms"} for a streamed answer.
+   */
   public static String resultLine(ApiResponse r) {
     StringWriter w = new StringWriter(r.getRequest().getBody().length() + r.getBody().length() + 128);
     try (JsonGenerator g = FACTORY.createGenerator(w)) {
@@ -33,6 +72,12 @@ public final class JsonlLines {
       g.writeNumberField("attempts", r.getAttempts());
       g.writeNumberField("latency_ms", r.getLatencyMillis());
       g.writeStringField("endpoint", r.getRequest().getEndpoint());
+      if (r.getRequestId() != null) {
+        g.writeStringField("request_id", r.getRequestId());
+      }
+      if (r.isStreamed()) {
+        g.writeNumberField("first_token_ms", r.getFirstTokenMillis());
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -70,7 +115,7 @@ public final class JsonlLines {
     return w.toString();
   }
 
-  private static void writeError(JsonGenerator g, ApiError e) throws IOException {
+  static void writeError(JsonGenerator g, ApiError e) throws IOException {
     g.writeStartObject();
     if (e.getStatus() == null) {
       g.writeNullField("status");
@@ -85,7 +130,7 @@ public final class JsonlLines {
   }
 
   /** Writes {@code json} raw when it is one well-formed JSON value, else as a string. */
-  private static void writeJson(JsonGenerator g, String field, @Nullable String json)
+  static void writeJson(JsonGenerator g, String field, @Nullable String json)
       throws IOException {
     if (json == null) {
       g.writeNullField(field);

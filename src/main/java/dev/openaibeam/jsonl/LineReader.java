@@ -7,7 +7,8 @@ import java.io.InputStream;
 /**
  * Reads raw byte lines with 1-based numbers, streaming: memory holds only the current line, which
  * may be of any length. {@code \n} and {@code \r\n} end a line; a last line without a newline is a
- * line; nothing follows a final newline.
+ * line; nothing follows a final newline. A UTF-8 byte-order mark at the start (what Excel,
+ * PowerShell and many Windows editors write) is not part of the first line.
  */
 public final class LineReader {
   /** Receives each line. */
@@ -29,7 +30,7 @@ public final class LineReader {
         if (buf[i] == '\n') {
           line.write(buf, start, i - start);
           byte[] bytes = line.toByteArray();
-          consumer.accept(++number, stripCr(bytes));
+          consumer.accept(++number, number == 1 ? stripBom(stripCr(bytes)) : stripCr(bytes));
           // Do not keep a 10 MB buffer alive after one long line.
           line = bytes.length > (1 << 20) ? new ByteArrayOutputStream(256) : line;
           line.reset();
@@ -43,9 +44,19 @@ public final class LineReader {
       }
     }
     if (pending && line.size() > 0) {
-      consumer.accept(++number, stripCr(line.toByteArray()));
+      byte[] last = stripCr(line.toByteArray());
+      consumer.accept(++number, number == 1 ? stripBom(last) : last);
     }
     return number;
+  }
+
+  private static byte[] stripBom(byte[] b) {
+    if (b.length >= 3 && (b[0] & 0xff) == 0xef && (b[1] & 0xff) == 0xbb && (b[2] & 0xff) == 0xbf) {
+      byte[] c = new byte[b.length - 3];
+      System.arraycopy(b, 3, c, 0, c.length);
+      return c;
+    }
+    return b;
   }
 
   private static byte[] stripCr(byte[] b) {

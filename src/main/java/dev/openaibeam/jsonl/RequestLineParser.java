@@ -18,9 +18,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Turns one JSONL line into a request, or into a failure record that says, for a person, why it
- * is not one. Accepts the cookbook's format (API parameters plus {@code metadata}, and here also
- * {@code custom_id} and {@code url}, none of which is sent) and this project's own failure lines,
- * so a failures file replays as input.
+ * is not one. Accepts, line by line: the cookbook's format (API parameters plus {@code metadata},
+ * and here also {@code custom_id} and {@code url}, none of which is sent); the Batch API's input
+ * format ({@code {"custom_id","method":"POST","url","body"}}, the body sent as it is); and the
+ * failure lines of this project (in either output format), so a failures file replays as input.
  */
 public final class RequestLineParser implements Serializable {
   public static final Set<String> ENDPOINTS =
@@ -74,27 +75,75 @@ public final class RequestLineParser implements Serializable {
     if (obj.has("request") && obj.has("error")) {
       return replay(obj, id, source, text);
     }
-    return fromObject(obj, id, source, text, defaultEndpoint);
+    return request(obj, id, source, text);
   }
 
-  /** A failure line of an earlier run: re-run its request with its id and metadata. */
+  /** A request line in either format: the Batch API's, or the cookbook's. */
+  private ParsedLine request(ObjectNode obj, String lineId, String source, String text) {
+    return isBatchLine(obj) ? batchLine(obj, lineId, source, text)
+        : fromObject(obj, lineId, source, text, defaultEndpoint);
+  }
+
+  /** The Batch API's input line: {@code {"custom_id","method","url","body"}}, no top-level model. */
+  private static boolean isBatchLine(ObjectNode obj) {
+    return obj.has("body") && !obj.has("model") && (obj.has("url") || obj.has("method"));
+  }
+
+  /**
+   * A Batch API input line: its body is sent exactly as it is (its own {@code metadata} included);
+   * the row's metadata, if any, is a top-level {@code metadata} beside it.
+   */
+  private static ParsedLine batchLine(ObjectNode obj, String lineId, String source, String text) {
+    String metadata = metadataOf(obj);
+    JsonNode customId = obj.get("custom_id");
+    String id = lineId;
+    if (customId != null && !customId.isNull()) {
+      if (!customId.isTextual() || customId.asText().isEmpty()) {
+        return bad(lineId, source, text, metadata, ErrorCode.WRONG_TYPE, "custom_id must be a non-empty string");
+      }
+      id = customId.asText();
+    }
+    JsonNode method = obj.get("method");
+    if (method != null && !(method.isTextual() && method.asText().equalsIgnoreCase("POST"))) {
+      return bad(id, source, text, metadata, ErrorCode.WRONG_TYPE,
+          "\"method\" must be \"POST\" (the Batch API's format), found " + kind(method));
+    }
+    JsonNode url = obj.get("url");
+    if (url == null || !url.isTextual()) {
+      return bad(id, source, text, metadata, ErrorCode.WRONG_TYPE,
+          "a Batch API line needs \"url\", the endpoint as a string (\"/v1/chat/completions\")");
+    }
+    JsonNode body = obj.get("body");
+    if (!body.isObject()) {
+      return bad(id, source, text, metadata, ErrorCode.WRONG_TYPE,
+          "\"body\" must be the request as a JSON object, found " + kind(body));
+    }
+    return checked((ObjectNode) body, id, normalizeEndpoint(url.asText()), metadata, source, text);
+  }
+
+  /**
+   * A failure line of an earlier run (this project's format or the Batch API's): re-run its request
+   * with its id and metadata. A request that was sent is sent again as it was; one that failed as
+   * input is read again as the line it was.
+   */
   private ParsedLine replay(ObjectNode failure, String lineId, String source, String text) {
     JsonNode request = failure.get("request");
-    JsonNode idNode = failure.get("id");
+    JsonNode idNode = failure.has("custom_id") ? failure.get("custom_id") : failure.get("id");
     String id = idNode != null && idNode.isTextual() ? idNode.asText() : lineId;
     String metadata = metadataOf(failure);
     if (!request.isObject()) {
       return bad(id, source, text, metadata, ErrorCode.NOT_REPLAYABLE,
           "failure record's request is not a JSON object (the original line was malformed)");
     }
-    JsonNode ep = failure.get("endpoint");
-    String endpoint = ep != null && ep.isTextual() ? ep.asText() : defaultEndpoint;
     ObjectNode body = ((ObjectNode) request).deepCopy();
-    body.put("custom_id", id);
-    if (metadata != null) {
-      body.set("metadata", failure.get("metadata"));
+    JsonNode ep = failure.has("endpoint") ? failure.get("endpoint") : failure.get("url");
+    if (ep == null || !ep.isTextual() || ep.asText().isEmpty()) {
+      if (!body.has("custom_id")) {
+        body.put("custom_id", id);
+      }
+      return request(body, id, source, text); // failed as input: the original line
     }
-    return fromObject(body, id, source, text, endpoint);
+    return checked(body, id, normalizeEndpoint(ep.asText()), metadata, source, text);
   }
 
   private static ParsedLine fromObject(
@@ -117,22 +166,28 @@ public final class RequestLineParser implements Serializable {
       }
       endpoint = normalizeEndpoint(url.asText());
     }
+    return checked(obj, id, endpoint, metadata, source, text);
+  }
+
+  /** The request {@code body} for {@code endpoint}, once its endpoint, model and fields check. */
+  private static ParsedLine checked(
+      ObjectNode body, String id, String endpoint, @Nullable String metadata, String source, String text) {
     if (!ENDPOINTS.contains(endpoint)) {
       return bad(id, source, text, metadata, ErrorCode.UNKNOWN_ENDPOINT,
           "unknown endpoint " + endpoint + "; supported: " + String.join(", ", ENDPOINTS));
     }
-    JsonNode model = obj.get("model");
+    JsonNode model = body.get("model");
     if (model == null || model.isNull()) {
       return bad(id, source, text, metadata, ErrorCode.MISSING_MODEL, "request has no \"model\"");
     }
     if (!model.isTextual() || model.asText().isEmpty()) {
       return bad(id, source, text, metadata, ErrorCode.WRONG_TYPE, "\"model\" must be a non-empty string");
     }
-    String typeError = checkTypes(endpoint, obj);
+    String typeError = checkTypes(endpoint, body);
     if (typeError != null) {
       return bad(id, source, text, metadata, ErrorCode.WRONG_TYPE, typeError);
     }
-    return ParsedLine.request(ApiRequest.of(id, endpoint, obj.toString(), metadata));
+    return ParsedLine.request(ApiRequest.of(id, endpoint, body.toString(), metadata));
   }
 
   /** Null when the fields the endpoint needs have the right types; else what is wrong. */

@@ -11,6 +11,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param status 0 when no HTTP response came back
  * @param json the parsed body of a 2xx JSON answer; null otherwise
  * @param error null on success
+ * @param firstTokenNanos from send to the first token of a streamed answer; -1 when not streamed
  */
 public record CallOutcome(
     int status,
@@ -22,11 +23,22 @@ public record CallOutcome(
     RateLimitHeaders rateLimits,
     @Nullable String requestId,
     long latencyNanos,
-    @Nullable ApiError error) {
+    @Nullable ApiError error,
+    long firstTokenNanos) {
 
   /** No HTTP answer: timeout, reset, refused, truncated body. Always retryable. */
   public static CallOutcome transportFailure(Throwable t, long latencyNanos) {
     return ResponseClassifier.transport(t, latencyNanos, null);
+  }
+
+  /** A 2xx whose body could not be read as an answer (it may have been billed). */
+  public boolean unreadableAnswer() {
+    return status >= 200 && status < 300 && verdict != Verdict.SUCCESS;
+  }
+
+  CallOutcome withFirstToken(long nanos) {
+    return new CallOutcome(status, body, json, verdict, rateLimitKind, retryAfterMillis, rateLimits,
+        requestId, latencyNanos, error, nanos);
   }
 
   @Override

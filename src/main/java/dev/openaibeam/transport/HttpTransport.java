@@ -1,14 +1,13 @@
 package dev.openaibeam.transport;
 
-import java.nio.charset.StandardCharsets;
+import dev.openaibeam.api.ErrorType;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
-import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
+import org.apache.hc.client5.http.async.methods.SimpleRequestProducer;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.config.TlsConfig;
@@ -17,7 +16,6 @@ import org.apache.hc.client5.http.impl.async.HttpAsyncClientBuilder;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.core5.concurrent.FutureCallback;
-import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http2.HttpVersionPolicy;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
@@ -39,7 +37,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class HttpTransport implements AutoCloseable {
   /** What a 2xx body must be for the call to count as answered. */
   public enum Expect {
-    /** One JSON object (the API's answers). */
+    /** One JSON object (the API's answers; a server-sent event stream too, when one comes). */
     JSON_OBJECT,
     /** Any text (a JSONL file's content). */
     TEXT
@@ -124,9 +122,11 @@ public final class HttpTransport implements AutoCloseable {
   public CompletableFuture<CallOutcome> send(SimpleHttpRequest request, Expect expect) {
     long start = System.nanoTime();
     CompletableFuture<CallOutcome> outcome = new CompletableFuture<>();
-    Future<SimpleHttpResponse> call;
+    Future<?> call;
     try {
-      call = client.execute(request, new Callback(outcome, expect, start));
+      AnswerConsumer consumer = new AnswerConsumer(expect != Expect.TEXT);
+      call = client.execute(SimpleRequestProducer.create(request), consumer,
+          new AnswerCallback(outcome, consumer, expect, start));
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(transportFailure(e, start));
     }
@@ -149,49 +149,49 @@ public final class HttpTransport implements AutoCloseable {
     return ResponseClassifier.transport(t, System.nanoTime() - startNanos, secret);
   }
 
-  private final class Callback implements FutureCallback<SimpleHttpResponse> {
+  /** An API answer, streamed or not, read as it came. */
+  private final class AnswerCallback implements FutureCallback<AnswerConsumer.Answer> {
     private final CompletableFuture<CallOutcome> outcome;
+    private final AnswerConsumer consumer;
     private final Expect expect;
     private final long start;
 
-    Callback(CompletableFuture<CallOutcome> outcome, Expect expect, long start) {
+    AnswerCallback(
+        CompletableFuture<CallOutcome> outcome, AnswerConsumer consumer, Expect expect, long start) {
       this.outcome = outcome;
+      this.consumer = consumer;
       this.expect = expect;
       this.start = start;
     }
 
     @Override
-    public void completed(SimpleHttpResponse response) {
+    public void completed(AnswerConsumer.Answer answer) {
       long latency = System.nanoTime() - start;
       try {
-        outcome.complete(classify(response, latency));
+        CallOutcome o = ResponseClassifier.answered(answer, latency, expect, secret);
+        outcome.complete(answer.firstTokenNanos() < 0 ? o : o.withFirstToken(answer.firstTokenNanos() - start));
       } catch (RuntimeException e) {
-        // Never leave the call to the deadline (it would be retried, though answered).
         outcome.complete(transportFailure(e, start));
       }
     }
 
     @Override
     public void failed(Exception e) {
-      outcome.complete(transportFailure(e, start));
+      int status = consumer.statusSeen();
+      if (status >= 200 && status < 300 && expect != Expect.TEXT) {
+        // The answer began (and may be billed), then the connection broke: an unreadable answer.
+        outcome.complete(ResponseClassifier.unreadable(status, RateLimitHeaders.none(), null,
+            System.nanoTime() - start, ErrorType.UNPARSABLE_RESPONSE.wireName(),
+            "the answer was cut off after its " + status + " status: "
+                + ResponseClassifier.scrub(String.valueOf(e), secret)));
+      } else {
+        outcome.complete(transportFailure(e, start));
+      }
     }
 
     @Override
     public void cancelled() {
       outcome.complete(transportFailure(new CancellationException("call cancelled"), start));
-    }
-
-    private CallOutcome classify(SimpleHttpResponse response, long latencyNanos) {
-      Function<String, String> header =
-          name -> {
-            Header h = response.getFirstHeader(name);
-            return h == null ? null : h.getValue();
-          };
-      // UTF-8 whatever the content type says: JSON is UTF-8 (RFC 8259), and HttpClient would
-      // read a body without a charset as ASCII.
-      byte[] bytes = response.getBodyBytes();
-      String body = bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
-      return ResponseClassifier.classify(response.getCode(), header, body, latencyNanos, expect, secret);
     }
   }
 

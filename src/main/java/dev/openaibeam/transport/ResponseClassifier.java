@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.openaibeam.api.ApiError;
 import dev.openaibeam.api.ErrorType;
+import dev.openaibeam.streaming.StreamAssembler;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -49,25 +50,20 @@ public final class ResponseClassifier {
       HttpTransport.Expect expect,
       @Nullable String apiKey) {
     RateLimitHeaders rateLimits = RateLimitHeaders.parse(header);
-    String requestId = header.apply("x-request-id");
-    if (requestId == null) {
-      requestId = header.apply("apim-request-id");
-    }
+    String requestId = requestId(header);
     if (status >= 200 && status < 300 && expect == HttpTransport.Expect.TEXT) {
       return new CallOutcome(status, body == null ? "" : body, null, Verdict.SUCCESS,
-          RateLimitKind.NONE, OptionalLong.empty(), rateLimits, requestId, latencyNanos, null);
+          RateLimitKind.NONE, OptionalLong.empty(), rateLimits, requestId, latencyNanos, null, -1);
     }
     if (status >= 200 && status < 300) {
       JsonNode json = parseObject(body);
       if (json != null) {
         return new CallOutcome(status, body, json, Verdict.SUCCESS, RateLimitKind.NONE,
-            OptionalLong.empty(), rateLimits, requestId, latencyNanos, null);
+            OptionalLong.empty(), rateLimits, requestId, latencyNanos, null, -1);
       }
-      ApiError e = ApiError.of(ErrorType.UNPARSABLE_RESPONSE, status, null,
+      return unreadable(status, rateLimits, requestId, latencyNanos, ErrorType.UNPARSABLE_RESPONSE.wireName(),
           "the service answered " + status + " with a body that is not a JSON object ("
-              + (body == null ? 0 : body.length()) + " chars)", requestId);
-      return new CallOutcome(status, body, null, Verdict.RETRY, RateLimitKind.NONE,
-          OptionalLong.empty(), rateLimits, requestId, latencyNanos, e);
+              + (body == null ? 0 : body.length()) + " chars)");
     }
 
     JsonNode err = errorNode(body);
@@ -107,7 +103,49 @@ public final class ResponseClassifier {
     }
     OptionalLong retryAfter = retryAfterMillis(header, message);
     return new CallOutcome(status, body, null, verdict, kind, retryAfter, rateLimits, requestId,
-        latencyNanos, error);
+        latencyNanos, error, -1);
+  }
+
+  /**
+   * An API answer: a complete event stream is the answer it assembled into; one cut short, or with
+   * an error inside, is an unreadable answer; any other body is classified as a JSON answer.
+   */
+  static CallOutcome answered(
+      AnswerConsumer.Answer a, long latencyNanos, HttpTransport.Expect expect, @Nullable String apiKey) {
+    StreamAssembler.Assembled s = a.assembled();
+    long firstToken = a.firstTokenNanos();
+    if (s == null) {
+      return classify(a.status(), a::header, a.body(), latencyNanos, expect, apiKey);
+    }
+    RateLimitHeaders rateLimits = RateLimitHeaders.parse(a::header);
+    String requestId = requestId(a::header);
+    if (s.answer() != null) {
+      return new CallOutcome(a.status(), s.answer().toString(), s.answer(), Verdict.SUCCESS,
+          RateLimitKind.NONE, OptionalLong.empty(), rateLimits, requestId, latencyNanos, null, firstToken);
+    }
+    if (s.error() != null) {
+      String type = text(s.error(), "type");
+      String message = scrub(text(s.error(), "message"), apiKey);
+      return unreadable(a.status(), rateLimits, requestId, latencyNanos,
+          type == null ? ErrorType.UNPARSABLE_RESPONSE.wireName() : type,
+          "the stream ended with an error: " + (message == null ? s.error().toString() : message));
+    }
+    return unreadable(a.status(), rateLimits, requestId, latencyNanos,
+        ErrorType.UNPARSABLE_RESPONSE.wireName(), s.problem());
+  }
+
+  /** A 2xx answer that cannot be read: retried (once; the retry layer counts it possibly billed). */
+  static CallOutcome unreadable(
+      int status, RateLimitHeaders rateLimits, @Nullable String requestId, long latencyNanos,
+      String type, String message) {
+    ApiError e = ApiError.fromService(status, type, null, message, requestId);
+    return new CallOutcome(status, null, null, Verdict.RETRY, RateLimitKind.NONE,
+        OptionalLong.empty(), rateLimits, requestId, latencyNanos, e, -1);
+  }
+
+  private static @Nullable String requestId(Function<String, String> header) {
+    String requestId = header.apply("x-request-id");
+    return requestId != null ? requestId : header.apply("apim-request-id");
   }
 
   /** No HTTP answer came back. */
@@ -131,7 +169,7 @@ public final class ResponseClassifier {
         + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
     ApiError e = ApiError.of(type, null, null, scrub(what, apiKey), null);
     return new CallOutcome(0, null, null, Verdict.RETRY, RateLimitKind.NONE, OptionalLong.empty(),
-        RateLimitHeaders.none(), null, latencyNanos, e);
+        RateLimitHeaders.none(), null, latencyNanos, e, -1);
   }
 
   private static RateLimitKind rateLimitKind(@Nullable String type, String message) {

@@ -104,7 +104,7 @@ class OpenAiCallTest {
     EmulatorConfig cfg = emulator().tpm(1_000).windowSeconds(60).build();
     try (OpenAiEmulator emu = OpenAiEmulator.start(cfg)) {
       List<ApiRequest> rows = new ArrayList<>();
-      rows.add(ApiRequest.of("no-model", "/v1/chat/completions", "{\"messages\":[]}", null));
+      rows.add(ApiRequest.of("no-model", "/v1/chat/completions", "{\"messages\":[],\"max_tokens\":5}", null));
       rows.add(Requests.chat("missing-model", "missing-gpt", "hi", 5));
       // The client has no TPM set, so only the service knows this can never fit.
       rows.add(Requests.chat("too-large", "gpt-4o-mini", "hi", 5_000));
@@ -117,8 +117,9 @@ class OpenAiCallTest {
                 int n = 0;
                 for (ApiFailure f : fs) {
                   n++;
-                  assertEquals(1, f.getAttempts(), f.toString());
-                  assertEquals(1, f.getAttemptErrors().size());
+                  // One attempt, or none for a request refused here as larger than the limit.
+                  assertTrue(f.getAttempts() <= 1, f.toString());
+                  assertEquals(f.getAttempts(), f.getAttemptErrors().size());
                   switch (f.getRequest().getId()) {
                     case "no-model":
                       assertEquals(400, f.getError().getStatus());
@@ -127,15 +128,21 @@ class OpenAiCallTest {
                       assertEquals(404, f.getError().getStatus());
                       break;
                     default:
-                      assertEquals(429, f.getError().getStatus());
-                      assertTrue(f.getError().getMessage().startsWith("Request too large"));
+                      // Sent first, the service refuses it; after an answer reported the token
+                      // limit, it is refused here without a call.
+                      assertTrue(f.getError().getStatus() == null
+                              ? f.getError().getCode().equals("request_too_large")
+                              : f.getError().getStatus() == 429
+                                  && f.getError().getMessage().startsWith("Request too large"),
+                          f.getError().toString());
                   }
                 }
                 assertEquals(3, n);
                 return null;
               });
       p.run().waitUntilFinish();
-      assertEquals(3, emu.stats().received());
+      long received = emu.stats().received();
+      assertTrue(received == 2 || received == 3, "calls: " + received);
     }
   }
 

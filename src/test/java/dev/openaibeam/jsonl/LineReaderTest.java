@@ -38,4 +38,16 @@ class LineReaderTest {
     LineReader.forEachLine(new ByteArrayInputStream(data), (n, b) -> sizes.add(b.length));
     assertEquals(List.of(big.length - 1, 1), sizes);
   }
+
+  @Test
+  void givenAByteOrderMark_theFirstRowKeepsOnlyItsText() throws Exception {
+    byte[] bom = {(byte) 0xef, (byte) 0xbb, (byte) 0xbf};
+    byte[] text = "{\"a\":1}\r\n\uFEFFkept\r\n".getBytes(StandardCharsets.UTF_8);
+    byte[] data = new byte[bom.length + text.length];
+    System.arraycopy(bom, 0, data, 0, 3);
+    System.arraycopy(text, 0, data, 3, text.length);
+    // Only the mark at the start of the file goes; one inside a later line is that line's text.
+    assertEquals(List.of("1:{\"a\":1}", "2:\uFEFFkept"), lines(data));
+    assertEquals(List.of("1:x"), lines(new byte[] {(byte) 0xef, (byte) 0xbb, (byte) 0xbf, 'x'}));
+  }
 }

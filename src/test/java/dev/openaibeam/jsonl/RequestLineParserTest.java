@@ -108,4 +108,74 @@ class RequestLineParserTest {
     assertEquals("invalid_json", f.get("error").get("code").asText());
     assertTrue(f.get("error").get("status").isNull());
   }
+
+  @Test
+  void givenTheBatchApisFormat_customIdIsTheIdAndTheBodyIsSentAsItIs() throws Exception {
+    ApiRequest r = parse("{\"custom_id\":\"task-7\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
+        + "\"body\":{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+        + "\"metadata\":{\"api\":\"param\"}}}").request();
+    assertEquals("task-7", r.getId());
+    assertEquals("/v1/chat/completions", r.getEndpoint());
+    assertNull(r.getMetadata());
+    JsonNode body = JSON.readTree(r.getBody());
+    assertEquals("gpt-4o-mini", body.get("model").asText());
+    assertEquals("param", body.at("/metadata/api").asText(), "the body's own metadata is an API parameter");
+    assertFalse(body.has("custom_id") || body.has("url") || body.has("method"));
+    ApiRequest embed = parse("{\"custom_id\":\"e1\",\"method\":\"POST\",\"url\":\"/v1/embeddings\","
+        + "\"body\":{\"model\":\"text-embedding-3-small\",\"input\":\"x\"}}").request();
+    assertEquals("/v1/embeddings", embed.getEndpoint());
+  }
+
+  @Test
+  void givenABadBatchLine_theErrorNamesTheField() {
+    String get = "{\"custom_id\":\"a\",\"method\":\"GET\",\"url\":\"/v1/chat/completions\",\"body\":{}}";
+    assertEquals("wrong_type", code(get));
+    assertTrue(parse(get).failure().getError().getMessage().contains("\"method\" must be \"POST\""));
+    ParsedLine noUrl = parse("{\"custom_id\":\"a\",\"method\":\"POST\",\"body\":{\"model\":\"m\"}}");
+    assertTrue(noUrl.failure().getError().getMessage().contains("\"url\""), noUrl.failure().getError().getMessage());
+    ParsedLine notObject = parse("{\"custom_id\":\"a\",\"url\":\"/v1/chat/completions\",\"body\":\"x\"}");
+    assertTrue(notObject.failure().getError().getMessage().contains("\"body\""));
+    assertEquals("a", notObject.failure().getRequest().getId());
+    assertEquals("missing_model", code("{\"custom_id\":\"a\",\"url\":\"/v1/chat/completions\",\"body\":{\"messages\":[]}}"));
+  }
+
+  @Test
+  void givenBatchFormatLines_aFailureReplaysAndAResultReadsBack() throws Exception {
+    ApiRequest req = ApiRequest.of("task-9", "/v1/chat/completions",
+        "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "{\"row\":9}");
+    ApiFailure f = ApiFailure.of(req, ApiError.fromService(500, "server_error", null, "boom", "req_1"), 2, List.of());
+    String failure = BatchFormatLines.failureLine(f);
+    JsonNode n = JSON.readTree(failure);
+    assertEquals("task-9", n.get("custom_id").asText());
+    assertTrue(n.get("id").asText().startsWith("batch_req_"));
+    assertEquals(500, n.at("/response/status_code").asInt());
+    assertEquals("boom", n.at("/response/body/error/message").asText());
+    assertTrue(n.get("error").isNull());
+    ApiRequest again = parse(failure).request();
+    assertEquals("task-9", again.getId());
+    assertEquals("{\"row\":9}", again.getMetadata());
+    assertEquals(JSON.readTree(req.getBody()), JSON.readTree(again.getBody()));
+
+    ApiResponse r = ApiResponse.of(req, "{\"id\":\"chatcmpl-1\",\"choices\":[]}", 1, 40, "req_2", 12);
+    JsonNode out = JSON.readTree(BatchFormatLines.resultLine(r));
+    assertEquals(BatchFormatLines.lineId("task-9"), out.get("id").asText());
+    assertEquals(200, out.at("/response/status_code").asInt());
+    assertEquals("req_2", out.at("/response/request_id").asText());
+    assertEquals("chatcmpl-1", out.at("/response/body/id").asText());
+    assertEquals(9, out.at("/metadata/row").asInt());
+    // A journal line (always native) becomes the same batch line on resume.
+    ApiResponse back = JsonlLines.parseResultLine(JsonlLines.resultLine(r));
+    assertEquals(BatchFormatLines.resultLine(r), BatchFormatLines.resultLine(back));
+    assertEquals(12, JSON.readTree(JsonlLines.resultLine(r)).get("first_token_ms").asInt());
+  }
+
+  @Test
+  void givenAnInputFailureInBatchFormat_itReplaysAsTheOriginalLine() {
+    String bad = "{\"custom_id\":\"b1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"messages\":[]}}";
+    String failure = BatchFormatLines.failureLine(parse(bad).failure());
+    ParsedLine replayed = parse(failure);
+    assertFalse(replayed.isRequest());
+    assertEquals("b1", replayed.failure().getRequest().getId());
+    assertEquals("missing_model", replayed.failure().getError().getCode());
+  }
 }

@@ -5,18 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.openaibeam.api.ApiRequest;
 import dev.openaibeam.api.ApiResult;
 import dev.openaibeam.api.HopelessApiException;
 import dev.openaibeam.call.CallMetrics;
 import dev.openaibeam.call.OpenAiCall;
 import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.emulator.EmulatorConfig;
+import dev.openaibeam.emulator.KeyStats;
 import dev.openaibeam.emulator.LatencyModel;
 import dev.openaibeam.emulator.OpenAiEmulator;
 import dev.openaibeam.metrics.MetricCounters;
 import dev.openaibeam.testing.Requests;
 import dev.openaibeam.testing.TestKeys;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline.PipelineExecutionException;
@@ -96,6 +100,48 @@ class KeyPoolTest {
       assertTrue(e.getCause() instanceof HopelessApiException, String.valueOf(e.getCause()));
       assertTrue(emu.stats().authErrors() <= 2, "calls after both were refused: " + emu.stats().authErrors());
       assertFalse(e.getCause().getMessage().contains("sk-wrong-1"));
+    }
+  }
+
+  @Test
+  void givenAQuotaThatRunsOutMidRun_theMemberIsRetiredAndNoRowIsLost(TestPipeline p)
+      throws Exception {
+    // b's account has quota for 40 calls: after them every call with its key is insufficient_quota.
+    EmulatorConfig cfg = EmulatorConfig.builder().acceptedKeys(Set.of("sk-a-quota", "sk-b-quota"))
+        .quotaAfterCalls("sk-b-quota", 40).latency(LatencyModel.fixed(5)).build();
+    try (OpenAiEmulator emu = OpenAiEmulator.start(cfg)) {
+      KeyPool pool = KeyPool.of(member(emu, "a", "sk-a-quota", 0), member(emu, "b", "sk-b-quota", 0));
+      ApiResult r = p.apply(Create.of(Requests.chats(400, 5))).apply(OpenAiCall.of(pool));
+      PAssert.that(r.getFailures()).empty();
+      PAssert.thatSingleton(r.getResponses().apply(Count.globally())).isEqualTo(400L);
+      p.run().waitUntilFinish();
+      KeyStats b = emu.stats().key("sk-b-quota");
+      assertEquals(40, b.accepted(), "b answered until its quota ran out");
+      // Calls already in flight when the first refusal arrived may be refused too; none after.
+      assertTrue(b.quotaErrors() >= 1 && b.quotaErrors() <= 64, "refusals to b: " + b.quotaErrors());
+      assertEquals(360, emu.stats().key("sk-a-quota").accepted());
+      assertEquals(0, emu.stats().repeatedAfterSuccess(), "a row paid twice");
+    }
+  }
+
+  @Test
+  void givenMembersServingSomeModels_eachGetsOnlyItsModelsRows(TestPipeline p) throws Exception {
+    EmulatorConfig cfg = EmulatorConfig.builder().acceptedKeys(Set.of("sk-mini-only", "sk-4o-only-key"))
+        .latency(LatencyModel.fixed(5)).build();
+    try (OpenAiEmulator emu = OpenAiEmulator.start(cfg)) {
+      KeyPool pool = KeyPool.of(
+          member(emu, "mini", "sk-mini-only", 0).withModels(List.of("gpt-4o-mini")),
+          member(emu, "big", "sk-4o-only-key", 0).withModels(List.of("gpt-4o")));
+      List<ApiRequest> rows = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        rows.add(Requests.chat("r" + i, i % 4 == 0 ? "gpt-4o" : "gpt-4o-mini", "row " + i, 5));
+      }
+      ApiResult r = p.apply(Create.of(rows)).apply(OpenAiCall.of(pool));
+      PAssert.that(r.getFailures()).empty();
+      PAssert.thatSingleton(r.getResponses().apply(Count.globally())).isEqualTo(100L);
+      p.run().waitUntilFinish();
+      assertEquals(75, emu.stats().key("sk-mini-only").accepted(), "gpt-4o-mini rows");
+      assertEquals(25, emu.stats().key("sk-4o-only-key").accepted(), "gpt-4o rows");
     }
   }
 }

@@ -59,10 +59,8 @@ final class ApiCalls {
     if (problem != null) {
       return bad(400, problem, headers);
     }
-    if (config.quotaExhaustedKeys.contains(key)) {
-      stats.quotaErrors.incrementAndGet();
-      return new Reply(429, ErrorBodies.error("You exceeded your current quota, please check your "
-          + "plan and billing details.", "insufficient_quota", "insufficient_quota"), headers);
+    if (config.quotaExhaustedKeys.contains(key) || buckets.outOfQuota()) {
+      return outOfQuota(key, headers);
     }
     TokenCharge charge = TokenCounter.charge(endpoint, body);
     if (buckets.tpm > 0 && charge.total() > buckets.tpm) {
@@ -94,14 +92,18 @@ final class ApiCalls {
     }
 
     KeyBuckets.Admission admission = buckets.admit(charge.total(), System.nanoTime());
+    if (admission == KeyBuckets.OUT_OF_QUOTA) { // used up by calls since the check above
+      return outOfQuota(key, headers);
+    }
     if (!admission.admitted) {
       ("requests".equals(admission.kind) ? stats.rateLimitedRequests : stats.rateLimitedTokens)
           .incrementAndGet();
+      stats.key(key).rateLimited.increment();
       return limits.limited(buckets, admission, model, charge.total(), requestId);
     }
     // After the charge, as OpenAI reports it: 9,999 remaining after one call at 10,000 RPM.
     buckets.headers(headers, System.nanoTime());
-    stats.accepted(charge.total());
+    stats.accepted(key, charge.total());
     headers.add("x-emulator-digest", digest);
     Reply ok = answer(endpoint, model, body, digest, charge, headers).after(latency());
     if (attempt.fault() == FaultPlan.Fault.TRUNCATED) {
@@ -111,6 +113,14 @@ final class ApiCalls {
       ok.beforeWrite = () -> faults.answered(attempt);
     }
     return ok;
+  }
+
+  /** The service's 429 {@code insufficient_quota}: the account has no quota (left). */
+  private Reply outOfQuota(String key, HttpHeaders headers) {
+    stats.quotaErrors.incrementAndGet();
+    stats.key(key).quotaErrors.increment();
+    return new Reply(429, ErrorBodies.error("You exceeded your current quota, please check your "
+        + "plan and billing details.", "insufficient_quota", "insufficient_quota"), headers);
   }
 
   private static Reply answer(String endpoint, String model, JsonNode body, String digest,

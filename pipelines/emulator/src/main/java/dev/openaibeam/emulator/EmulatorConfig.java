@@ -29,6 +29,7 @@ public final class EmulatorConfig {
   final Set<String> acceptedKeys;
   final Set<String> quotaExhaustedKeys;
   final Map<String, Limits> keyLimits;
+  final Map<String, Long> quotaAfterCalls;
   final long hangMillis;
   final long latencySeed;
   final BatchBehaviour batch;
@@ -45,6 +46,7 @@ public final class EmulatorConfig {
     this.acceptedKeys = Set.copyOf(b.acceptedKeys);
     this.quotaExhaustedKeys = Set.copyOf(b.quotaExhaustedKeys);
     this.keyLimits = Map.copyOf(b.keyLimits);
+    this.quotaAfterCalls = Map.copyOf(b.quotaAfterCalls);
     this.hangMillis = b.hangMillis;
     this.latencySeed = b.latencySeed;
     this.batch = b.batch;
@@ -61,6 +63,11 @@ public final class EmulatorConfig {
     return keyLimits.getOrDefault(key, limits);
   }
 
+  /** The calls {@code key} is accepted for before it is out of quota ({@link KeyBuckets#NO_QUOTA}: no end). */
+  long quotaCallsFor(String key) {
+    return quotaAfterCalls.getOrDefault(key, KeyBuckets.NO_QUOTA);
+  }
+
   @Override
   public String toString() {
     return "EmulatorConfig{rpm=" + limits.rpm + ", tpm=" + limits.tpm + ", window=" + windowSeconds
@@ -72,7 +79,7 @@ public final class EmulatorConfig {
   /**
    * Parses {@code --port --rpm --tpm --window --rateLimitHeaders=minute|window|none --latencyMs
    * --latencyJitterMs --fault500 --fault503 --faultReset --faultHang --faultTruncated --seed
-   * --keys=a,b --quotaKeys=c --hangMs --strictModels[=true|false] --models=a,b}, and for the Batch API {@code --batchValidatingMs
+   * --keys=a,b --quotaKeys=c --quotaAfterCalls=d:300,e:10 --hangMs --strictModels[=true|false] --models=a,b}, and for the Batch API {@code --batchValidatingMs
    * --batchInProgressMs --batchFinalizingMs --batchLineFailureRate --batchExpireAfterLines
    * --batchCancelAfterLines --batchOmitUnfinished --batchTokenLimit --batchSeed} (see {@link
    * BatchBehaviour#with}).
@@ -107,6 +114,7 @@ public final class EmulatorConfig {
         case "seed": faults.seed(Long.parseLong(v)); b.latencySeed = Long.parseLong(v); break;
         case "keys": b.acceptedKeys(v.isEmpty() ? Set.of() : Set.of(v.split(","))); break;
         case "quotaKeys": b.quotaExhaustedKeys(v.isEmpty() ? Set.of() : Set.of(v.split(","))); break;
+        case "quotaAfterCalls": quotaAfterCalls(b, v); break;
         case "hangMs": b.hangMillis(Long.parseLong(v)); break;
         case "strictModels": b.strictModels(Boolean.parseBoolean(v)); break;
         case "models": b.models(v.isEmpty() ? Set.of() : Set.of(v.split(","))); break;
@@ -129,6 +137,18 @@ public final class EmulatorConfig {
     return b.build();
   }
 
+  /** {@code KEY:N[,KEY:N...]} (a key's last colon ends it) into {@link Builder#quotaAfterCalls}. */
+  private static void quotaAfterCalls(Builder b, String v) {
+    for (String entry : v.isEmpty() ? new String[0] : v.split(",")) {
+      int colon = entry.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new IllegalArgumentException("--quotaAfterCalls takes KEY:CALLS[,KEY:CALLS], found an"
+            + " entry without a colon");
+      }
+      b.quotaAfterCalls(entry.substring(0, colon), Long.parseLong(entry.substring(colon + 1)));
+    }
+  }
+
   /** Builder of an {@link EmulatorConfig}. */
   public static final class Builder {
     private int port;
@@ -140,6 +160,7 @@ public final class EmulatorConfig {
     private Set<String> acceptedKeys = Set.of();
     private Set<String> quotaExhaustedKeys = Set.of();
     private final Map<String, Limits> keyLimits = new HashMap<>();
+    private final Map<String, Long> quotaAfterCalls = new HashMap<>();
     private long hangMillis = 120_000;
     private long latencySeed = 1;
     private BatchBehaviour batch = BatchBehaviour.defaults();
@@ -203,6 +224,20 @@ public final class EmulatorConfig {
 
     public Builder keyLimits(String key, long keyRpm, long keyTpm) {
       keyLimits.put(key, new Limits(keyRpm, keyTpm));
+      return this;
+    }
+
+    /**
+     * The key's account has quota for {@code n} accepted (200) calls: after them every call with
+     * it is a 429 {@code insufficient_quota}, as for {@link #quotaExhaustedKeys} (0: from the
+     * first call). The key is accepted even when {@link #acceptedKeys} does not name it. A reset
+     * of the stats restores the quota.
+     */
+    public Builder quotaAfterCalls(String key, long n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("quotaAfterCalls takes a number of calls >= 0");
+      }
+      quotaAfterCalls.put(Objects.requireNonNull(key), n);
       return this;
     }
 

@@ -49,7 +49,8 @@ final class ErrorBodies {
     return key.substring(0, 4) + "*".repeat(Math.min(8, key.length() - 8)) + key.substring(key.length() - 4);
   }
 
-  private static String quoted(String s) {
+  /** A JSON string (escaped), or {@code null}. */
+  static String quoted(String s) {
     return s == null ? "null" : NODES.textNode(s).toString();
   }
 }

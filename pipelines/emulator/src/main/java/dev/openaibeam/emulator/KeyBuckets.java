@@ -9,7 +9,9 @@ import java.time.Duration;
  * request and min(charge, capacity) tokens are there, and a big call may drive the token level
  * negative. Reported: the {@code x-ratelimit-*} headers of the configured {@link
  * RateLimitHeaderKind}, for {@link RateLimitHeaderKind#MINUTE} from a second pair of buckets a
- * minute deep that every accepted call is charged to and that never refuses anything.
+ * minute deep that every accepted call is charged to and that never refuses anything. A key may
+ * also have a quota of accepted calls ({@link EmulatorConfig.Builder#quotaAfterCalls}): counted
+ * under the same lock as the buckets, so exactly that many are admitted.
  */
 final class KeyBuckets {
   /** The outcome of an admission check; {@code waitMillis} > 0 when rejected. */
@@ -26,6 +28,10 @@ final class KeyBuckets {
   }
 
   private static final Admission ADMITTED = new Admission(true, null, 0);
+  /** Refused because the key's quota of accepted calls is used up (not a rate limit). */
+  static final Admission OUT_OF_QUOTA = new Admission(false, "quota", 0);
+  /** No quota: calls are admitted for ever. */
+  static final long NO_QUOTA = Long.MAX_VALUE;
 
   final long rpm;
   final long tpm;
@@ -34,14 +40,19 @@ final class KeyBuckets {
   private final RefillingBucket windowTokens;
   private final RefillingBucket minuteRequests;
   private final RefillingBucket minuteTokens;
-
-  KeyBuckets(long rpm, long tpm, double windowSeconds, RateLimitHeaderKind reporting) {
-    this(rpm, tpm, windowSeconds, reporting, System.nanoTime());
-  }
+  private final long quotaCalls;
+  private volatile long admittedCalls; // written under this; read without it by outOfQuota
 
   /** With the instant the buckets start full, so a test can drive them on its own clock. */
   KeyBuckets(long rpm, long tpm, double windowSeconds, RateLimitHeaderKind reporting,
       long startNanos) {
+    this(rpm, tpm, windowSeconds, reporting, NO_QUOTA, startNanos);
+  }
+
+  /** @param quotaCalls calls admitted before every call is {@link #OUT_OF_QUOTA}, or {@link #NO_QUOTA} */
+  KeyBuckets(long rpm, long tpm, double windowSeconds, RateLimitHeaderKind reporting,
+      long quotaCalls, long startNanos) {
+    this.quotaCalls = quotaCalls;
     this.rpm = rpm;
     this.tpm = tpm;
     this.reporting = reporting;
@@ -53,7 +64,15 @@ final class KeyBuckets {
     this.minuteTokens = new RefillingBucket(Math.max(1, tpm), tpm, startNanos);
   }
 
+  /** Whether the key's quota of calls is used up (then every call is {@link #OUT_OF_QUOTA}). */
+  boolean outOfQuota() {
+    return admittedCalls >= quotaCalls;
+  }
+
   synchronized Admission admit(long charge, long nowNanos) {
+    if (outOfQuota()) {
+      return OUT_OF_QUOTA;
+    }
     refill(nowNanos);
     if (rpm > 0 && windowRequests.level() < 1) {
       return new Admission(false, "requests", waitMillis(1 - windowRequests.level(), rpm));
@@ -66,6 +85,7 @@ final class KeyBuckets {
     windowTokens.take(charge);
     minuteRequests.take(1);
     minuteTokens.take(charge);
+    admittedCalls++;
     return ADMITTED;
   }
 

@@ -93,7 +93,7 @@ public final class OpenAiEmulator implements AutoCloseable {
     faults.setPlan(plan);
   }
 
-  /** Zeroes the counters and refills every bucket. */
+  /** Zeroes the counters (each key's too), refills every bucket and restores every quota of calls. */
   public synchronized void resetStats() {
     stats.reset();
     batches.resetStats();

@@ -23,11 +23,12 @@ final class RateLimiter {
   KeyBuckets bucketsFor(String key) {
     return buckets.computeIfAbsent(key, k -> {
       EmulatorConfig.Limits l = config.limitsFor(k);
-      return new KeyBuckets(l.rpm, l.tpm, config.windowSeconds, config.rateLimitHeaders);
+      return new KeyBuckets(l.rpm, l.tpm, config.windowSeconds, config.rateLimitHeaders,
+          config.quotaCallsFor(k), System.nanoTime());
     });
   }
 
-  /** Refills every bucket (by forgetting them). */
+  /** Refills every bucket and restores every quota of calls (by forgetting them). */
   void reset() {
     buckets.clear();
   }

@@ -66,6 +66,7 @@ final class Router {
     String key = azure ? req.header("api-key") : bearer(req.header("authorization"));
     if (!accepted(key)) {
       stats.authErrors.incrementAndGet();
+      stats.key(key).authErrors.increment();
       return done(new Reply(401, ErrorBodies.error("Incorrect API key provided: "
           + ErrorBodies.mask(key) + ". You can find your API key at "
           + "https://platform.openai.com/account/api-keys.", "invalid_request_error",
@@ -106,13 +107,16 @@ final class Router {
     return new Reply(200, model, headers);
   }
 
-  /** A key the config accepts; an out-of-quota key passes here and gets its 429 later. */
+  /**
+   * A key the config accepts; an out-of-quota key (from the start or after its quota of calls)
+   * passes here and gets its 429 later.
+   */
   private boolean accepted(String key) {
     if (key == null || key.isEmpty()) {
       return false;
     }
     return config.acceptedKeys.isEmpty() || config.acceptedKeys.contains(key)
-        || config.quotaExhaustedKeys.contains(key);
+        || config.quotaExhaustedKeys.contains(key) || config.quotaAfterCalls.containsKey(key);
   }
 
   private String control(Request req) {

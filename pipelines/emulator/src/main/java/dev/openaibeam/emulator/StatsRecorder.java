@@ -2,16 +2,34 @@ package dev.openaibeam.emulator;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The counters behind {@link EmulatorStats}. Each outcome has its own counter; acceptance also
  * keeps the first and last instants and a sliding window of accept times, from which the most
  * calls accepted in any one window is taken (what a rate-limit test checks against the limit), and
  * the calls accepted in each whole second since the first (what a benchmark takes a stretch's rate
- * from).
+ * from). Each key also has its own counters ({@link KeyCounters}, made on its first call, kept until
+ * a reset): one map look-up and one {@link LongAdder} per call, off the lock.
  */
 final class StatsRecorder {
+  /** One key's counters behind {@link KeyStats}. */
+  static final class KeyCounters {
+    final LongAdder accepted = new LongAdder();
+    final LongAdder rateLimited = new LongAdder();
+    final LongAdder authErrors = new LongAdder();
+    final LongAdder quotaErrors = new LongAdder();
+
+    KeyStats snapshot() {
+      return new KeyStats(accepted.sum(), rateLimited.sum(), authErrors.sum(), quotaErrors.sum());
+    }
+  }
+
+
   final AtomicLong received = new AtomicLong();
   final AtomicLong rateLimitedRequests = new AtomicLong();
   final AtomicLong rateLimitedTokens = new AtomicLong();
@@ -39,9 +57,23 @@ final class StatsRecorder {
   private long maxInWindow;
   private int[] perSecond = new int[64];
   private int secondsSeen;
+  private final Map<String, KeyCounters> perKey = new ConcurrentHashMap<>();
 
   StatsRecorder(double windowSeconds) {
     this.windowNanos = (long) (windowSeconds * 1e9);
+  }
+
+  /** The counters of a key ({@code null}: no key, counted under the empty string). */
+  KeyCounters key(String key) {
+    String k = key == null ? "" : key;
+    KeyCounters c = perKey.get(k); // the common case, without computeIfAbsent's locking
+    return c != null ? c : perKey.computeIfAbsent(k, x -> new KeyCounters());
+  }
+
+  /** One call with {@code key} admitted by the buckets, charged {@code tokens}. */
+  void accepted(String key, long tokens) {
+    key(key).accepted.increment();
+    accepted(tokens);
   }
 
   /** One call admitted by the buckets, charged {@code tokens}. */
@@ -81,7 +113,13 @@ final class StatsRecorder {
         tooLarge.get(), quotaErrors.get(), authErrors.get(), badRequests.get(), faults500.get(),
         faults503.get(), resets.get(), hangs.get(), truncated.get(), repeatedAfterSuccess.get(),
         firstAccepted, lastAccepted, maxInWindow, acceptedTokens,
-        Arrays.stream(perSecond, 0, secondsSeen).boxed().toList());
+        Arrays.stream(perSecond, 0, secondsSeen).boxed().toList(), perKeySnapshot());
+  }
+
+  private Map<String, KeyStats> perKeySnapshot() {
+    Map<String, KeyStats> m = new TreeMap<>();
+    perKey.forEach((k, c) -> m.put(k, c.snapshot()));
+    return m;
   }
 
   synchronized void reset() {
@@ -90,6 +128,7 @@ final class StatsRecorder {
         truncated, repeatedAfterSuccess}) {
       c.set(0);
     }
+    perKey.clear();
     window.clear();
     accepted = 0;
     acceptedTokens = 0;

@@ -67,6 +67,7 @@ public final class OpenAiBeamMain {
       System.out.println("results:  " + options.getOutput() + "*.jsonl");
       System.out.println("failures: " + options.getFailures() + "*.jsonl");
       RunSummary summary = RunSummary.of(result, seconds);
+      System.out.print(ConnectionOptions.describeService(options));
       System.out.print(summary.format());
       System.out.print(runner);
       System.out.print(RunPhases.of(commandStart, start, System.nanoTime()).format());

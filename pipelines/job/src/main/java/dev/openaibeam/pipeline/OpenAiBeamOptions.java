@@ -25,11 +25,24 @@ public interface OpenAiBeamOptions extends PipelineOptions {
 
   void setFailures(String value);
 
-  @Description("API base URL (OpenAI, Azure resource URL, vLLM, llama.cpp, Ollama, the emulator)")
-  @Default.String("https://api.openai.com/v1")
+  @Description("API base URL (OpenAI, Azure resource URL, vLLM, llama.cpp, Ollama, the emulator);"
+      + " without it OPENAI_BASE_URL, as the official SDKs read it, else https://api.openai.com/v1")
   String getBaseUrl();
 
   void setBaseUrl(String value);
+
+  @Description("OpenAI organization, sent as OpenAI-Organization (whose budget a call spends);"
+      + " without it OPENAI_ORG_ID, as the official SDKs read it")
+  String getOpenaiOrganization();
+
+  void setOpenaiOrganization(String value);
+
+  // Not "project": GcpOptions (Dataflow) owns --project, the Google Cloud project.
+  @Description("OpenAI project, sent as OpenAI-Project (whose budget a call spends); without it"
+      + " OPENAI_PROJECT_ID, as the official SDKs read it")
+  String getOpenaiProject();
+
+  void setOpenaiProject(String value);
 
   // Not "endpoint": Beam's AwsOptions (on the classpath for s3://) owns --endpoint, as a URI.
   @Description("Endpoint for lines without their own url")
@@ -153,6 +166,13 @@ public interface OpenAiBeamOptions extends PipelineOptions {
   int getProgressSeconds();
 
   void setProgressSeconds(int value);
+
+  @Description("Format of the result and failure lines: native (request, response, metadata,"
+      + " attempts, latency) or batch (the Batch API's output and error file lines)")
+  @Default.String("native")
+  String getOutputFormat();
+
+  void setOutputFormat(String value);
 
   @Description("Number of output files per sink (0 = the runner decides)")
   @Default.Integer(0)

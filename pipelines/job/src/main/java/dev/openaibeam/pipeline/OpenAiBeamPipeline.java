@@ -11,6 +11,7 @@ import dev.openaibeam.call.ResultJournal;
 import dev.openaibeam.cost.PriceTable;
 import dev.openaibeam.jsonl.JsonlLines;
 import dev.openaibeam.jsonl.JsonlRequests;
+import dev.openaibeam.jsonl.OutputFormat;
 import java.time.Duration;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.TextIO;
@@ -55,7 +56,10 @@ public final class OpenAiBeamPipeline {
     return call;
   }
 
-  /** The result journal of this job: where answers are recorded as they arrive. */
+  /**
+   * The result journal of this job: where answers are recorded as they arrive, always in the
+   * native format (it holds everything; a resumed run writes its lines in the run's own format).
+   */
   public static ResultJournal journal(OpenAiBeamOptions o) {
     String dir = Strings.isNullOrEmpty(o.getJournal()) ? o.getOutput() + ".journal" : o.getJournal();
     return ResultJournal.to(dir, JsonlLines::resultLine);
@@ -64,6 +68,7 @@ public final class OpenAiBeamPipeline {
   /** Adds the whole job to {@code p}. */
   public static void build(Pipeline p, OpenAiBeamOptions o) {
     BatchOptions.checkSupported(o);
+    OutputFormat format = OutputFormat.parse(o.getOutputFormat());
     WithFailures.Result<PCollection<ApiRequest>, ApiFailure> parsed =
         p.apply("ReadRequests", JsonlRequests.read(o.getInput()).withDefaultEndpoint(o.getApiEndpoint()));
     ResultJournal journal = journal(o);
@@ -72,7 +77,7 @@ public final class OpenAiBeamPipeline {
     if (o.getResume()) {
       PCollection<KV<String, String>> done = Resume.journaled(p.begin(), journal.glob());
       requests = Resume.notDone(requests, done);
-      resultLines = resultLines.and(Resume.lines(done));
+      resultLines = resultLines.and(Resume.lines(done, format));
     }
     // --mode: online, batch (the Batch API) or auto (chosen by size and accepted latency).
     ApiResult called =
@@ -83,12 +88,12 @@ public final class OpenAiBeamPipeline {
                 .withMaxLatencyHours(o.getMaxLatencyHours()));
 
     resultLines =
-        resultLines.and(called.getResponses().apply("FormatResults", ParDo.of(new FormatResultFn())));
+        resultLines.and(called.getResponses().apply("FormatResults", ParDo.of(new FormatResultFn(format))));
     PCollection<String> failureLines =
         PCollectionList.of(parsed.failures())
             .and(called.getFailures())
             .apply("AllFailures", Flatten.pCollections())
-            .apply("FormatFailures", ParDo.of(new FormatFailureFn()));
+            .apply("FormatFailures", ParDo.of(new FormatFailureFn(format)));
 
     resultLines
         .apply("AllResults", Flatten.pCollections())
@@ -103,21 +108,31 @@ public final class OpenAiBeamPipeline {
 
   static final class FormatResultFn extends DoFn<ApiResponse, String> {
     private final Counter written = Metrics.counter(NAMESPACE, RESULTS_WRITTEN);
+    private final OutputFormat format;
+
+    FormatResultFn(OutputFormat format) {
+      this.format = format;
+    }
 
     @ProcessElement
     public void process(@Element ApiResponse r, OutputReceiver<String> out) {
       written.inc();
-      out.output(JsonlLines.resultLine(r));
+      out.output(format.resultLine(r));
     }
   }
 
   static final class FormatFailureFn extends DoFn<ApiFailure, String> {
     private final Counter written = Metrics.counter(NAMESPACE, FAILURES_WRITTEN);
+    private final OutputFormat format;
+
+    FormatFailureFn(OutputFormat format) {
+      this.format = format;
+    }
 
     @ProcessElement
     public void process(@Element ApiFailure f, OutputReceiver<String> out) {
       written.inc();
-      out.output(JsonlLines.failureLine(f));
+      out.output(format.failureLine(f));
     }
   }
 }

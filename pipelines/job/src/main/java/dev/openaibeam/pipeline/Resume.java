@@ -3,6 +3,8 @@ package dev.openaibeam.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.openaibeam.api.ApiRequest;
+import dev.openaibeam.jsonl.JsonlLines;
+import dev.openaibeam.jsonl.OutputFormat;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +19,7 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.Values;
@@ -66,8 +69,14 @@ final class Resume {
         .setCoder(ApiRequest.Coder.of());
   }
 
-  static PCollection<String> lines(PCollection<KV<String, String>> done) {
-    return done.apply("JournaledLines", Values.create());
+  /** The journaled answers as result lines of {@code format} (the journal's own are native). */
+  static PCollection<String> lines(PCollection<KV<String, String>> done, OutputFormat format) {
+    PCollection<String> lines = done.apply("JournaledLines", Values.create());
+    if (format == OutputFormat.NATIVE) {
+      return lines;
+    }
+    return lines.apply("InOutputFormat", MapElements.into(TypeDescriptors.strings())
+        .via((String line) -> format.resultLine(JsonlLines.parseResultLine(line))));
   }
 
   /** Removes an earlier run's journal: a run without resume starts from scratch. */

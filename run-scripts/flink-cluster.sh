@@ -132,6 +132,11 @@ taskmanager.memory.managed.fraction: 0.25
 taskmanager.memory.network.fraction: 0.2
 taskmanager.network.sort-shuffle.min-buffers: 64
 taskmanager.numberOfTaskSlots: $SLOTS
+# Beam gives a batch job no restart strategy of its own: without the cluster's, a lost TaskManager
+# fails the whole job (docs/flink.md, "A lost TaskManager").
+restart-strategy.type: fixed-delay
+restart-strategy.fixed-delay.attempts: ${FLINK_RESTART_ATTEMPTS:-3}
+restart-strategy.fixed-delay.delay: 10 s
 parallelism.default: 1
 io.tmp.dirs: $DIR/tmp
 blob.storage.directory: $DIR/tmp

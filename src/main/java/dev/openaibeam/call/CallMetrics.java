@@ -25,6 +25,8 @@ public final class CallMetrics implements CallListener {
   public static final String ATTEMPTS = "attempts";
   public static final String SUCCEEDED = "succeeded";
   public static final String FAILED = "failed";
+  /** Rows a restarted instance answered from the journal instead of calling again. */
+  public static final String JOURNAL_REPLAYED = "journal_replayed";
   public static final String RETRIED = "retried";
   public static final String RATE_LIMITED_REQUESTS = "rate_limited_requests";
   public static final String RATE_LIMITED_TOKENS = "rate_limited_tokens";

@@ -317,6 +317,14 @@ final class CallScheduler<O> {
           + " or --defaultMaxTokens may fit)"));
       return;
     }
+    ApiError retired = members.retiredTheLast(call.model);
+    if (retired != null && configuration.stopOnHopelessErrors()) {
+      // Retired before this instance started (a restarted subtask, a later bundle): the run stops
+      // as it did for the instance that saw the answer, instead of failing every row.
+      answers.fail(call, retired);
+      hopeless = retired;
+      return;
+    }
     ApiError last = call.errors.isEmpty() ? null : call.errors.get(call.errors.size() - 1);
     answers.fail(call, last != null ? last : ApiError.of(ErrorCode.NO_POOL_MEMBER,
         "no pool member serves model '" + call.model + "' (none lists it, or those that did were"

@@ -2,6 +2,7 @@ package dev.openaibeam.call;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
+import dev.openaibeam.api.ApiError;
 import dev.openaibeam.budget.CircuitBreaker;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,6 +23,7 @@ final class MemberHealth {
   private final ProbeGate probe;
   private final Set<String> retiredFor = ConcurrentHashMap.newKeySet();
   private volatile @Nullable String retiredBecause;
+  private volatile @Nullable ApiError retiredBy;
   private int probesOut;
 
   private MemberHealth(CircuitBreaker breaker) {
@@ -41,12 +43,18 @@ final class MemberHealth {
     return retiredBecause;
   }
 
+  /** The answer that retired the member (null: not retired, or its key could not be read). */
+  @Nullable ApiError retiredBy() {
+    return retiredBy;
+  }
+
   /** Retires the member; true for the caller that retired it first (that one says so). */
-  synchronized boolean retire(String why) {
+  synchronized boolean retire(String why, @Nullable ApiError cause) {
     if (retiredBecause != null) {
       return false;
     }
     retiredBecause = why;
+    retiredBy = cause;
     return true;
   }
 

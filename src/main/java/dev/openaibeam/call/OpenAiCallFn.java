@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
@@ -20,6 +22,7 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.TupleTag;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
@@ -36,6 +39,8 @@ import org.joda.time.Instant;
  * correct.
  */
 public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
+  private static final Counter REPLAYED =
+      Metrics.counter(CallMetrics.NAMESPACE, CallMetrics.JOURNAL_REPLAYED);
   /** Where a request's outcome goes: its element's timestamp and window. */
   private record Origin(Instant timestamp, BoundedWindow window) {}
 
@@ -61,6 +66,7 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
   private transient PoolMembers members;
   private transient CallScheduler<Origin> scheduler;
   private transient JournalWriter journal;
+  private transient @Nullable JournalReplay replay;
   private transient SpendTracker spend;
   private transient List<Pending<?>> pending;
 
@@ -77,7 +83,9 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
   public void setup() {
     // The keys are read here, on the worker, and live only in the members' clients.
     members = new PoolMembers(configuration, runToken, CallScheduler.connectionsFor(configuration));
-    journal = configuration.journal() == null ? null : new JournalWriter(configuration.journal());
+    ResultJournal j = configuration.journal();
+    journal = j == null ? null : new JournalWriter(j);
+    replay = j == null || j.getReplayParser() == null ? null : JournalReplay.load(j, j.getReplayParser());
     spend = new SpendTracker(configuration.cost(), configuration.budgetShards());
     pending = new ArrayList<>();
     scheduler =
@@ -100,6 +108,12 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
       @StateId("budgets") ValueState<ShardBudgets.Snapshot> budgetsState,
       @StateId("spend") ValueState<SpendSnapshot> spendState,
       MultiOutputReceiver out) {
+    ApiResponse journaled = replay == null ? null : replay.answerFor(element.getValue());
+    if (journaled != null) { // answered before this instance was restarted: not paid again
+      REPLAYED.inc();
+      out.get(responsesTag).outputWithTimestamp(journaled, timestamp);
+      return;
+    }
     String shardKey = element.getKey();
     ShardBudgets budgets = scheduler.budgets(shardKey, budgetsState::read);
     spend.load(shardKey, spendState::read); // reads state only under a cap

@@ -147,11 +147,33 @@ final class PoolMembers implements AutoCloseable {
 
   /** An invalid key or no quota left: the member serves nothing more in this run. */
   void retire(Member m, ApiError why) {
-    retire(m, describe(why));
+    retire(m, describe(why), why);
+  }
+
+  /**
+   * The answer that retired the last member serving {@code model}, when an answer did (an
+   * instance started after it, e.g. by a restart, learns here that the run cannot go on); null
+   * while some member serves it, or when none ever listed it.
+   */
+  @Nullable ApiError retiredTheLast(String model) {
+    ApiError why = null;
+    for (Member m : members) {
+      if (m.canServe(model)) {
+        return null;
+      }
+      if (m.config.serves(model) && m.health.retiredBy() != null) {
+        why = m.health.retiredBy();
+      }
+    }
+    return why;
   }
 
   private void retire(Member m, String why) {
-    if (m.health.retire(why) && members.size() > 1) {
+    retire(m, why, null);
+  }
+
+  private void retire(Member m, String why, @Nullable ApiError cause) {
+    if (m.health.retire(why, cause) && members.size() > 1) {
       LOG.warn("openai-beam: pool member {} retired for this run: {}", m.name(), why);
     }
   }

@@ -38,7 +38,7 @@ public final class OpenAiBeamMain {
    */
   static int run(OpenAiBeamOptions options, long commandStart, Set<String> given) {
     FileSystems.setDefaultPipelineOptions(options);
-    String runner = LocalRunner.choose(options, given);
+    String runner = LocalRunner.choose(options, given) + ClusterRecovery.apply(options, given);
     if (options.getEstimateOnly()) {
       return CostEstimateRun.run(options);
     }

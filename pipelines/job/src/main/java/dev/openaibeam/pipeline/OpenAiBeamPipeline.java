@@ -62,7 +62,7 @@ public final class OpenAiBeamPipeline {
    */
   public static ResultJournal journal(OpenAiBeamOptions o) {
     String dir = Strings.isNullOrEmpty(o.getJournal()) ? o.getOutput() + ".journal" : o.getJournal();
-    return ResultJournal.to(dir, JsonlLines::resultLine);
+    return ResultJournal.to(dir, JsonlLines::resultLine).withReplay(JsonlLines::parseResultLine);
   }
 
   /** Adds the whole job to {@code p}. */

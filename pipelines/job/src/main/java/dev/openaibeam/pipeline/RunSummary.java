@@ -18,6 +18,8 @@ public final class RunSummary {
   public final long requests;
   public final long attempts;
   public final long retried;
+  /** Rows a restarted calling subtask answered from the journal (not paid again). */
+  public final long replayed;
   public final long rateLimitedRequests;
   public final long rateLimitedTokens;
   public final long rateLimitedOther;
@@ -48,6 +50,7 @@ public final class RunSummary {
     this.requests = count(call, CallMetrics.REQUESTS);
     this.attempts = count(call, CallMetrics.ATTEMPTS);
     this.retried = count(call, CallMetrics.RETRIED);
+    this.replayed = count(call, CallMetrics.JOURNAL_REPLAYED);
     this.rateLimitedRequests = count(call, CallMetrics.RATE_LIMITED_REQUESTS);
     this.rateLimitedTokens = count(call, CallMetrics.RATE_LIMITED_TOKENS);
     this.rateLimitedOther = count(call, CallMetrics.RATE_LIMITED_OTHER);
@@ -87,6 +90,10 @@ public final class RunSummary {
   public String formatCalls() {
     StringBuilder s = new StringBuilder();
     s.append(String.format(Locale.ROOT, "api requests   %d (attempts %d, retries %d)%n", requests, attempts, retried));
+    if (replayed > 0) {
+      s.append(String.format(Locale.ROOT, "replayed       %d rows answered from the journal after a"
+          + " restart (not paid again)%n", replayed));
+    }
     s.append(String.format(Locale.ROOT, "429s           %d (requests %d, tokens %d, other %d)%n",
         rateLimited(), rateLimitedRequests, rateLimitedTokens, rateLimitedOther));
     if (tokensEstimated > 0) {

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class LostTaskManagerIT {
-  private static final int ROWS = 3_000;
+  // -DlostTaskManager.rows=6000 for the size.
+  private static final int ROWS = Integer.getInteger("lostTaskManager.rows", 3_000);
   private static final long RPM = 6_000; // 100 a second: about 30 s of calls
   private static final String KEY = "sk-lost-taskmanager-it-5150";
 

@@ -55,6 +55,9 @@ final class CallScheduler<O> {
   private final PriorityQueue<PendingCall<O>> retries =
       new PriorityQueue<>((a, b) -> Long.compare(a.readyAtNanos, b.readyAtNanos));
   private ApiError hopeless;
+  // How long a cancelled instance still takes the answers of its calls in flight (above the
+  // latency of most calls; far below Flink's task cancellation timeout of 180 s).
+  private static final long CANCEL_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
 
   CallScheduler(
       CallConfiguration configuration,
@@ -264,8 +267,33 @@ final class CallScheduler<O> {
         handle(c.call(), c.outcome());
       }
     } catch (InterruptedException e) {
+      keepAnswersInFlight();
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for API calls", e);
+    }
+  }
+
+  /**
+   * The runner cancels this instance (a failover after a lost worker, a cancelled job; seen as an
+   * interrupt, or as a teardown with calls still out): the calls
+   * in flight are paid whether or not anyone reads their answers, so for a little while their
+   * answers are still taken and journaled; a restarted instance then replays them instead of
+   * paying again. Interrupts during this are ignored; the caller interrupts again afterwards.
+   */
+  void keepAnswersInFlight() {
+    long deadline = System.nanoTime() + CANCEL_GRACE_NANOS;
+    long left;
+    while (outstanding.count() > 0 && (left = deadline - System.nanoTime()) > 0) {
+      try {
+        Completion<O> c = completions.poll(left, TimeUnit.NANOSECONDS);
+        if (c != null) {
+          handle(c.call(), c.outcome());
+        }
+      } catch (InterruptedException again) {
+        // still cancelling: keep collecting until the grace period ends
+      } catch (RuntimeException e) {
+        return; // the journal or an output is gone with the task: nothing more to keep
+      }
     }
   }
 

@@ -139,6 +139,9 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
 
   @Teardown
   public void teardown() {
+    if (scheduler != null) {
+      scheduler.keepAnswersInFlight(); // torn down mid-bundle (cancelled): journal what is paid
+    }
     if (journal != null) {
       journal.close();
       journal = null;

@@ -50,6 +50,19 @@ public final class OpenAiBeamMain {
         return 1;
       }
     }
+    // An earlier run's final files: this run writes every row again (resumed ones from the
+    // journal), and its shards may be named differently (another shard count), so old ones would
+    // stay beside them and a reader of results* would see rows twice.
+    try {
+      int old = Resume.clear(OpenAiBeamPipeline.shardGlob(options.getOutput()))
+          + Resume.clear(OpenAiBeamPipeline.shardGlob(options.getFailures()));
+      if (old > 0) {
+        System.err.printf("openai-beam: replacing %d result and failure files of an earlier run%n", old);
+      }
+    } catch (java.io.IOException e) {
+      System.err.println("openai-beam: cannot remove an earlier run's output files: " + e);
+      return 1;
+    }
     Pipeline p = Pipeline.create(options);
     try {
       OpenAiBeamPipeline.build(p, options);

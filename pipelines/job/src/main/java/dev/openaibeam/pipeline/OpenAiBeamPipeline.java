@@ -101,8 +101,15 @@ public final class OpenAiBeamPipeline {
     failureLines.apply("WriteFailures", sink(o.getFailures(), o.getOutputShards()));
   }
 
+  private static final String SUFFIX = ".jsonl";
+
+  /** The files a sink with {@code prefix} writes (Beam's shard names: -00000-of-00004). */
+  static String shardGlob(String prefix) {
+    return prefix + "-*-of-*" + SUFFIX; // plain wildcards: every Beam filesystem matches them
+  }
+
   private static TextIO.Write sink(String prefix, int shards) {
-    TextIO.Write w = TextIO.write().to(prefix).withSuffix(".jsonl");
+    TextIO.Write w = TextIO.write().to(prefix).withSuffix(SUFFIX);
     return shards > 0 ? w.withNumShards(shards) : w;
   }
 

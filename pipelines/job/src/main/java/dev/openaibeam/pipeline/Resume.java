@@ -80,16 +80,18 @@ final class Resume {
   }
 
   /** Removes an earlier run's journal: a run without resume starts from scratch. */
-  static void clear(String glob) throws IOException {
+  /** Deletes the files {@code glob} matches; returns how many. */
+  static int clear(String glob) throws IOException {
     MatchResult m = FileSystems.match(glob, EmptyMatchTreatment.ALLOW);
     if (m.status() != MatchResult.Status.OK) {
-      return;
+      return 0;
     }
     List<ResourceId> old = new ArrayList<>();
     for (MatchResult.Metadata md : m.metadata()) {
       old.add(md.resourceId());
     }
     FileSystems.delete(old);
+    return old.size();
   }
 
   static final class KeyByIdFn extends DoFn<String, KV<String, String>> {

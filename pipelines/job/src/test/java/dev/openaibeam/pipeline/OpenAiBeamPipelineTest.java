@@ -101,6 +101,21 @@ class OpenAiBeamPipelineTest {
   }
 
   @Test
+  void givenAnEarlierRunsFilesWithOtherShards_aRerunReplacesThem(@TempDir Path dir) throws Exception {
+    try (OpenAiEmulator emu =
+        OpenAiEmulator.start(EmulatorConfig.builder().latency(LatencyModel.fixed(2)).build())) {
+      Path input = writeInput(dir, "in.jsonl", mixedInput(30));
+      OpenAiBeamOptions first = options(dir, input.toString(), emu);
+      first.setOutputShards(3);
+      assertEquals(0, OpenAiBeamMain.run(first));
+      assertEquals(0, OpenAiBeamMain.run(options(dir, input.toString(), emu, "--resume")));
+      assertEquals(31, JobFiles.lines(dir.resolve("out/results")).size(), "results of both runs");
+      assertEquals(1, JobFiles.lines(dir.resolve("out/failures")).size());
+      assertEquals(31, emu.stats().accepted(), "the resumed run called again");
+    }
+  }
+
+  @Test
   void failuresReplayAsInput(@TempDir Path dir) throws Exception {
     Path input = writeInput(dir, "in.jsonl", mixedInput(40).subList(0, 41));
     // First run: one attempt per row against a flaky service, so some rows fail.

@@ -131,8 +131,8 @@ final class KindLimit {
   /**
    * Reconciles with what the service says is left. Reported per minute (OpenAI), remaining x
    * window / 60 is one window's share of it. Reported per window, remaining is the service's bucket
-   * when it counted the answered call: since then it has refilled for {@code secondsSince} and
-   * taken what this shard sent after that call.
+   * when it counted the answered call, rounded down: since then it has refilled for {@code
+   * secondsSince} and taken what this shard sent after that call.
    */
   void reconcile(ServiceReport r, double sentSince, double secondsSince, long nowNanos) {
     if (bucket == null || r.remaining() < 0) {
@@ -142,7 +142,11 @@ final class KindLimit {
       bucket.capLevel(r.remaining() * shape.getWindowSeconds() / 60.0 / shards, nowNanos);
     } else {
       double refill = r.limit() > 0 ? r.limit() / 60.0 / shards * secondsSince : 0;
-      bucket.capLevel(r.remaining() / (double) shards + refill - sentSince, nowNanos);
+      // remaining is a whole number, the level rounded down: the level may be up to 1 more.
+      // Capping at the rounded-down value held a bucket just refilling after a burst (the
+      // service's own about empty) a fraction of a call low at every answer: measured, 135 calls
+      // instead of 173 in the first second at 6,000 RPM.
+      bucket.capLevel((r.remaining() + 1.0) / shards + refill - sentSince, nowNanos);
     }
   }
 }

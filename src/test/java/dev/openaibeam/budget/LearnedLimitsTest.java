@@ -79,13 +79,14 @@ class LearnedLimitsTest {
   @Test
   void givenWindowReporting_theFirstWindowsBurstIsUsed() {
     ShardPacer p = new ShardPacer(RateBudget.of(3000, 0).withHeadroom(1.0).withJitterSeconds(0), 1, 0);
-    // The service's 1 s bucket holds 49 after our first call: ours is not cut to 49/60.
+    // The service's 1 s bucket holds 49 after our first call (rounded down: up to 50): ours is
+    // not cut to 49/60.
     p.observe(requests(3000, 49, 20 * MS), ServiceReport.NONE, 0, 0, 0, 0);
-    assertEquals(49, p.requestLevel(0), 1e-9);
-    // It says 30 were left when it counted our call; since then 10 of ours went after it, and
-    // 200 ms refilled 10: 30 are ours to send.
+    assertEquals(50, p.requestLevel(0), 1e-9);
+    // It says 30 (up to 31) were left when it counted our call; since then 10 of ours went after
+    // it, and 200 ms refilled 10: 31 at most are ours to send.
     p.observe(requests(3000, 30, 400 * MS), ServiceReport.NONE, 10, 0, 0, 200 * MS);
-    assertEquals(30, p.requestLevel(200 * MS), 1e-9);
+    assertEquals(31, p.requestLevel(200 * MS), 1e-9);
   }
 
   @Test

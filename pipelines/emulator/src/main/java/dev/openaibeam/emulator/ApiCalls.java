@@ -91,7 +91,7 @@ final class ApiCalls {
         break;
     }
 
-    KeyBuckets.Admission admission = buckets.admit(charge.total(), System.nanoTime());
+    KeyBuckets.Admission admission = buckets.admitAndReport(charge.total(), System.nanoTime(), headers);
     if (admission == KeyBuckets.OUT_OF_QUOTA) { // used up by calls since the check above
       return outOfQuota(key, headers);
     }
@@ -101,8 +101,8 @@ final class ApiCalls {
       stats.key(key).rateLimited.increment();
       return limits.limited(buckets, admission, model, charge.total(), requestId);
     }
-    // After the charge, as OpenAI reports it: 9,999 remaining after one call at 10,000 RPM.
-    buckets.headers(headers, System.nanoTime());
+    // Set at admission, after the charge, as OpenAI reports it: 9,999 remaining after one call at
+    // 10,000 RPM.
     stats.accepted(key, charge.total());
     headers.add("x-emulator-digest", digest);
     Reply ok = answer(endpoint, model, body, digest, charge, headers).after(latency());

@@ -89,6 +89,20 @@ final class KeyBuckets {
     return ADMITTED;
   }
 
+  /**
+   * {@link #admit}, and for an admitted call its headers as of its own admission, under the same
+   * lock: as a real limiter reports, so that calls admitted at once each see only their own charge
+   * and those before them (set afterwards, a burst's headers would also count calls admitted
+   * after theirs).
+   */
+  synchronized Admission admitAndReport(long charge, long nowNanos, HttpHeaders h) {
+    Admission a = admit(charge, nowNanos);
+    if (a.admitted) {
+      headers(h, nowNanos);
+    }
+    return a;
+  }
+
   private static long waitMillis(double missing, long perMinute) {
     return Math.max(1, (long) Math.ceil(missing / (perMinute / 60.0) * 1000));
   }

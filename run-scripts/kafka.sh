@@ -145,7 +145,7 @@ start() {
   if [[ ! -f "$DATA/meta.properties" ]]; then
     local id
     id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
-    java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format -t "$id" \
+    java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format --cluster-id="$id" \
       -c "$CONF/server.properties" > "$LOG/format.out" 2>&1 \
       || { say "formatting $DATA failed:"; cat "$LOG/format.out" >&2; exit 1; }
   fi

@@ -3,8 +3,7 @@ package dev.openaibeam.engine;
 import dev.openaibeam.pipeline.RunLogging;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import org.apache.beam.sdk.PipelineResult;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
@@ -17,6 +16,9 @@ public final class EngineMain {
 
   public static void main(String[] args) throws Exception {
     String[] rest = RunLogging.configure(args);
+    // KafkaIO records lineage while Flink splits the source, outside any step: Beam logs that as an
+    // error with a stack trace; it is harmless.
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.beam.sdk.metrics.MetricsEnvironment", "off");
     PipelineOptionsFactory.register(EngineOptions.class);
     EngineOptions o = PipelineOptionsFactory.fromArgs(rest).as(EngineOptions.class);
     Engine.defaults(o, given(rest));
@@ -28,22 +30,30 @@ public final class EngineMain {
       System.exit(1);
       return;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
+    AtomicBoolean stopping = new AtomicBoolean();
     Thread hook = new Thread(() -> {
+      stopping.set(true);
       System.err.println("openai-beam engine: stopping");
       engine.close();
       System.err.println("openai-beam engine: stopped");
-      stopped.countDown();
     }, "engine-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     System.err.println("openai-beam engine: up; requests topic " + o.getRequestsTopic() + " at "
         + o.getBootstrapServers() + (engine.frontDoor() == null ? ""
         : "; front door http://127.0.0.1:" + engine.frontDoor().port() + "/v1"
         + " (metrics /metrics, health /health)"));
-    PipelineResult.State state = engine.pipeline().waitUntilFinish();
-    // The pipeline ended without a stop: say so and exit (the hook closes the front door).
-    System.err.println("openai-beam engine: the pipeline ended: " + state);
-    System.exit(1);
+    String ended;
+    try {
+      ended = "the pipeline ended: " + engine.pipeline().waitUntilFinish();
+    } catch (RuntimeException e) {
+      // Flink's local cluster is gone once its job failed: the cause is in its log (--verbose).
+      ended = "the pipeline failed (a rejected key or an exhausted quota stops it; --verbose shows"
+          + " why): " + e.getMessage();
+    }
+    if (!stopping.get()) { // ended by itself, not by a stop (never System.exit inside a stop)
+      System.err.println("openai-beam engine: " + ended);
+      System.exit(1);
+    }
   }
 
   static Set<String> given(String[] args) {

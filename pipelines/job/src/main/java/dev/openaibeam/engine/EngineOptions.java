@@ -48,6 +48,22 @@ public interface EngineOptions extends OpenAiBeamOptions {
 
   void setExactlyOnce(boolean value);
 
+  @Description("Read requests from this Pub/Sub subscription (projects/P/subscriptions/S) instead of"
+      + " Kafka, and write answers to --pubsubResults and --pubsubFailures (Dataflow)")
+  String getPubsubRequests();
+
+  void setPubsubRequests(String value);
+
+  @Description("Pub/Sub topic of the answers (projects/P/topics/T), with --pubsubRequests")
+  String getPubsubResults();
+
+  void setPubsubResults(String value);
+
+  @Description("Pub/Sub topic of the failures (projects/P/topics/T), with --pubsubRequests")
+  String getPubsubFailures();
+
+  void setPubsubFailures(String value);
+
   @Description("Seconds between two looks at the watched --input glob")
   @Default.Integer(1)
   int getWatchIntervalSeconds();

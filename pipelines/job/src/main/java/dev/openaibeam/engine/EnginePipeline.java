@@ -20,6 +20,9 @@ import org.apache.beam.sdk.values.PCollectionList;
  * connection, key pool, limits and budget), answers to the results topic and failures (malformed
  * records and lines included) to the failures topic, each keyed by its row's id.
  *
+ * <p>With {@code --pubsubRequests} (Dataflow) the requests come from a Pub/Sub subscription and the
+ * answers go to two Pub/Sub topics instead.
+ *
  * <p>Waiting for budget blocks the calling step, and so holds back the source: backpressure, with
  * the waiting requests left in Kafka (or in their files), never a timeout.
  */
@@ -28,8 +31,13 @@ public final class EnginePipeline {
 
   public static void build(Pipeline p, EngineOptions o) {
     OutputFormat format = OutputFormat.parse(o.getOutputFormat());
-    WithFailures.Result<PCollection<ApiRequest>, ApiFailure> fromTopic =
-        p.apply("Requests", KafkaRequests.from(o.getBootstrapServers(), o.getRequestsTopic())
+    boolean pubsub = !Strings.isNullOrEmpty(o.getPubsubRequests());
+    if (pubsub && (Strings.isNullOrEmpty(o.getPubsubResults()) || Strings.isNullOrEmpty(o.getPubsubFailures()))) {
+      throw new IllegalArgumentException("--pubsubRequests needs --pubsubResults and --pubsubFailures");
+    }
+    WithFailures.Result<PCollection<ApiRequest>, ApiFailure> fromTopic = pubsub
+        ? p.apply("Requests", PubsubRequests.from(o.getPubsubRequests()).withDefaultEndpoint(o.getApiEndpoint()))
+        : p.apply("Requests", KafkaRequests.from(o.getBootstrapServers(), o.getRequestsTopic())
             .withGroup(o.getConsumerGroup())
             .withDefaultEndpoint(o.getApiEndpoint())
             .withReadCommitted(o.getExactlyOnce()));
@@ -48,6 +56,11 @@ public final class EnginePipeline {
             .apply("Answer", OpenAiBeamPipeline.callFrom(o));
     PCollection<ApiFailure> failures =
         malformed.and(called.getFailures()).apply("AllFailures", Flatten.pCollections());
+    if (pubsub) {
+      PubsubAnswers.to(o.getPubsubResults(), o.getPubsubFailures()).withFormat(format)
+          .writeAll(ApiResult.of(called.getResponses(), failures));
+      return;
+    }
     KafkaAnswers.to(o.getBootstrapServers(), o.getResultsTopic(), o.getFailuresTopic())
         .withFormat(format)
         .withExactlyOnce(o.getExactlyOnce() ? Math.max(1, o.getBudgetShards()) : 0)

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,14 +37,7 @@ class EngineOnKafkaTest {
 
   @BeforeAll
   static void startBroker() throws Exception {
-    broker = KafkaBroker.start(dir.resolve("kafka"));
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
+    broker = KafkaBroker.shared();
   }
 
   static EngineOptions options(Path dir, String bootstrap, OpenAiEmulator emu, String topicPrefix,

@@ -61,8 +61,8 @@ class FrontDoorSdkTest {
         extra.add("--" + p + "=" + System.getProperty("bench." + p));
       }
     }
-    try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"));
-        OpenAiEmulator emu = OpenAiEmulator.start(cfg);
+    KafkaBroker broker = KafkaBroker.shared();
+    try (OpenAiEmulator emu = OpenAiEmulator.start(cfg);
         Engine engine = Engine.start(EngineOnKafkaTest.options(dir, broker.bootstrap(), emu, "sdk",
             extra.toArray(new String[0])))) {
       String url = "http://127.0.0.1:" + engine.frontDoor().port() + "/v1";

@@ -36,6 +36,19 @@ final class KafkaBroker implements AutoCloseable {
     this.stopOnExit = new Thread(this::stopQuietly, "stop-kafka");
   }
 
+  private static KafkaBroker shared;
+
+  /**
+   * One broker for every engine test in this JVM (each test uses its own topics), stopped when the
+   * JVM exits: starting a broker takes some 15 s here.
+   */
+  static synchronized KafkaBroker shared() throws IOException, InterruptedException {
+    if (shared == null) {
+      shared = start(Files.createTempDirectory("openai-beam-kafka-test"));
+    }
+    return shared;
+  }
+
   static KafkaBroker start(Path workDir) throws IOException, InterruptedException {
     KafkaBroker b = new KafkaBroker(workDir);
     Runtime.getRuntime().addShutdownHook(b.stopOnExit);

@@ -39,8 +39,8 @@ class WatchedFolderTest {
     Path staging = Files.createDirectories(dir.resolve("staging"));
     EmulatorConfig cfg = EmulatorConfig.builder().rpm(6_000).windowSeconds(1)
         .latency(LatencyModel.fixed(50)).build();
-    try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"));
-        OpenAiEmulator emu = OpenAiEmulator.start(cfg);
+    KafkaBroker broker = KafkaBroker.shared();
+    try (OpenAiEmulator emu = OpenAiEmulator.start(cfg);
         Engine engine = Engine.start(EngineOnKafkaTest.options(dir, broker.bootstrap(), emu, "watch",
             "--frontDoorPort=-1", "--rpm=6000", "--input=" + watched + "/*.jsonl"))) {
       Thread.sleep(5_000); // the job is running and has looked at the empty folder

@@ -101,7 +101,8 @@ class EngineOnKafkaTest {
       assertTrue(!String.join("\n", results.stream().map(ConsumerRecord::value).toList()).contains(KEY),
           "the key is never on a topic");
       EmulatorStats s = emu.stats();
-      assertEquals(0, s.rateLimited(), "upstream 429s");
+      // 301 requests land at once: the budget paces them; at most 1% meet a 429 (as in batch).
+      assertTrue(s.rateLimited() <= rows / 100, "upstream 429s: " + s.rateLimited());
     }
   }
 }

@@ -5,6 +5,7 @@ import dev.openaibeam.api.ApiRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
+import java.time.Duration;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.metrics.Counter;
@@ -12,6 +13,7 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Watch;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
@@ -19,6 +21,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Reads request JSONL through Beam's file I/O (so local files, {@code gs://}, {@code s3://} and
@@ -41,18 +44,29 @@ public final class JsonlRequests
 
   private final String filepattern;
   private final String defaultEndpoint;
+  private final @Nullable Duration watchInterval;
 
-  private JsonlRequests(String filepattern, String defaultEndpoint) {
+  private JsonlRequests(String filepattern, String defaultEndpoint, @Nullable Duration watchInterval) {
     this.filepattern = filepattern;
     this.defaultEndpoint = defaultEndpoint;
+    this.watchInterval = watchInterval;
   }
 
   public static JsonlRequests read(String filepattern) {
-    return new JsonlRequests(filepattern, "/v1/chat/completions");
+    return new JsonlRequests(filepattern, "/v1/chat/completions", null);
   }
 
   public JsonlRequests withDefaultEndpoint(String endpoint) {
-    return new JsonlRequests(filepattern, endpoint);
+    return new JsonlRequests(filepattern, endpoint, watchInterval);
+  }
+
+  /**
+   * Watches the file pattern for new files every {@code interval}, forever (an unbounded, streaming
+   * input): each file is read once, when it is first seen. Write a file elsewhere and move it into
+   * the pattern, so that it is never seen half written.
+   */
+  public JsonlRequests continuously(Duration interval) {
+    return new JsonlRequests(filepattern, defaultEndpoint, interval);
   }
 
   @Override
@@ -61,7 +75,11 @@ public final class JsonlRequests
     TupleTag<ApiFailure> failures = new TupleTag<ApiFailure>() {};
     PCollectionTuple out =
         input
-            .apply("Match", FileIO.match().filepattern(filepattern))
+            .apply("Match", watchInterval == null
+                ? FileIO.match().filepattern(filepattern)
+                : FileIO.match().filepattern(filepattern)
+                    .continuously(org.joda.time.Duration.millis(watchInterval.toMillis()),
+                        Watch.Growth.never()))
             .apply("Open", FileIO.readMatches().withCompression(Compression.AUTO))
             .apply(
                 "ParseLines",
@@ -77,7 +95,9 @@ public final class JsonlRequests
     super.populateDisplayData(builder);
     builder
         .add(DisplayData.item("filepattern", filepattern).withLabel("Input files"))
-        .add(DisplayData.item("defaultEndpoint", defaultEndpoint));
+        .add(DisplayData.item("defaultEndpoint", defaultEndpoint))
+        .addIfNotNull(DisplayData.item("watchInterval",
+            watchInterval == null ? null : watchInterval.toString()));
   }
 
   static final class ParseFileFn extends DoFn<FileIO.ReadableFile, ApiRequest> {

@@ -15,7 +15,7 @@ import java.util.function.Function;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** The {@link OpenAiConnection} the job's options describe, shared by the online and batch paths. */
-final class ConnectionOptions {
+public final class ConnectionOptions {
   static final String DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
   private ConnectionOptions() {}
@@ -24,7 +24,7 @@ final class ConnectionOptions {
    * The key pool of {@code --keysFile}, else the one connection the key options describe. With a
    * pool, the limits are its members': --rpm/--tpm and the single-key options are refused.
    */
-  static KeyPool poolFrom(OpenAiBeamOptions o) {
+  public static KeyPool poolFrom(OpenAiBeamOptions o) {
     if (Strings.isNullOrEmpty(o.getKeysFile())) {
       return KeyPool.single(connectionFrom(o));
     }

@@ -8,6 +8,7 @@ import dev.openaibeam.api.HopelessApiException;
 import dev.openaibeam.api.ErrorCode;
 import dev.openaibeam.budget.ShardBudgets;
 import dev.openaibeam.budget.ShardPacer;
+import dev.openaibeam.store.BudgetStore;
 import dev.openaibeam.transport.CallOutcome;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,14 +56,17 @@ final class CallScheduler<O> {
   private final PriorityQueue<PendingCall<O>> retries =
       new PriorityQueue<>((a, b) -> Long.compare(a.readyAtNanos, b.readyAtNanos));
   private ApiError hopeless;
+  private final String runToken;
 
   CallScheduler(
       CallConfiguration configuration,
+      String runToken,
       PoolMembers members,
       CallAdmission admission,
       CallListener listener,
       CallSink<O> sink) {
     this.configuration = configuration;
+    this.runToken = runToken;
     this.members = members;
     this.admission = admission;
     this.listener = listener;
@@ -92,6 +96,10 @@ final class CallScheduler<O> {
     }
     long now = System.nanoTime();
     ShardBudgets b = new ShardBudgets(configuration.groupBudgets(), configuration.budgetShards(), now);
+    BudgetStore store = configuration.budgetStore();
+    if (store != null) {
+      b.sharing(group -> store.open(runToken, configuration.budgetId(), group));
+    }
     if (s != null) {
       b.restore(s, now, System.currentTimeMillis());
     }
@@ -145,8 +153,12 @@ final class CallScheduler<O> {
       } else {
         long wait = budgetWait(call);
         if (wait == 0) {
-          send(call);
-          return;
+          long refused = send(call);
+          if (refused == 0) {
+            return;
+          }
+          waitForBudget(Math.min(refused, Math.max(nanosToNextRetry(), MIN_WAIT_NANOS)));
+          continue;
         }
         waitForBudget(Math.min(wait, Math.max(nanosToNextRetry(), MIN_WAIT_NANOS)));
       }
@@ -208,7 +220,10 @@ final class CallScheduler<O> {
         break;
       }
       retries.poll();
-      send(r);
+      if (send(r) > 0) { // the budget store said not yet
+        retries.add(r);
+        break;
+      }
     }
   }
 
@@ -269,16 +284,23 @@ final class CallScheduler<O> {
     }
   }
 
-  private void send(PendingCall<O> call) {
+  /**
+   * Sends the call to the member best placed for it: 0 when sent (or failed for want of a member),
+   * else the nanoseconds the budget store asks to wait (nothing was sent or charged).
+   */
+  private long send(PendingCall<O> call) {
     long now = System.nanoTime();
     PoolMembers.Route route = route(call, now);
     PoolMembers.Member m = route.member();
     if (m == null) {
       noMember(call, route.tooLargeFor());
-      return;
+      return 0;
     }
     ShardPacer p = budgets.get(call.shardKey).group(m.group);
-    p.take(call.tokenCharge, now);
+    long refused = p.tryTake(call.tokenCharge, now);
+    if (refused > 0) {
+      return refused;
+    }
     call.requestsTakenAtSend = p.requestsTaken();
     call.tokensTakenAtSend = p.tokensTaken();
     if (call.attempts == 0) {
@@ -302,6 +324,7 @@ final class CallScheduler<O> {
                         outcome != null
                             ? outcome
                             : CallOutcome.transportFailure(err, System.nanoTime() - now))));
+    return 0;
   }
 
   /**

@@ -153,6 +153,11 @@ public abstract class BudgetStore implements Serializable {
     return StoreClient.of(this).budget(BudgetKeys.storeKey(budget, group), BudgetKeys.hash(runToken), weight());
   }
 
+  /** Round trips this worker (JVM) made to budget stores so far: for the run's summary. */
+  public static long roundTripsOfThisWorker() {
+    return StoreClient.allRoundTrips();
+  }
+
   boolean tls() {
     return scheme().equals("rediss");
   }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.openaibeam.budget.SharedBudget;
 import dev.openaibeam.budget.SharedBudget.Limits;
-import dev.openaibeam.testing.RedisServer;
+import dev.openaibeam.emulator.RedisServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

@@ -1,9 +1,10 @@
-package dev.openaibeam.testing;
+package dev.openaibeam.emulator;
 
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real {@code redis-server} on a free 127.0.0.1 port, no persistence, for the budget store's
- * tests; installed first by {@code run-scripts/ensure-redis.sh} when it is not on the PATH. It can
+ * tests and benchmarks; installed first by {@code run-scripts/ensure-redis.sh} when it is not on the PATH. It can
  * be killed and started again on the same port (an empty store, as after a crash).
  */
 public final class RedisServer implements AutoCloseable {
@@ -43,6 +44,24 @@ public final class RedisServer implements AutoCloseable {
 
   public String uri() {
     return "redis://127.0.0.1:" + port + "/0";
+  }
+
+  /**
+   * Calls of {@code command} this server ran since it started, from {@code INFO commandstats}
+   * (e.g. {@code evalsha}: the budget store's round trips).
+   */
+  public long commandCalls(String command) throws IOException {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(5000);
+      var out = s.getOutputStream();
+      String auth = password == null ? "" : "AUTH " + password + "\r\n";
+      out.write((auth + "INFO commandstats\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      java.util.regex.Matcher m = java.util.regex.Pattern
+          .compile("cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=(\\d+)").matcher(reply);
+      return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
   }
 
   /** Kills it at once (SIGKILL): whatever it held is gone. */

@@ -22,6 +22,7 @@ final class RedisSharedBudget implements SharedBudget {
   static final long BUCKET_TTL_MS = 120_000;
   private static final long SEEN_NANOS = TimeUnit.MILLISECONDS.toNanos(BUCKET_TTL_MS);
   private static final long FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long TICKET_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final StoreClient client;
   private final List<String> keys;
@@ -40,6 +41,9 @@ final class RedisSharedBudget implements SharedBudget {
   private long reportedRpm;
   private long reportedTpm;
   private double share = 1;
+  // A call booked ahead: granted by the store, to be sent from ticketAtNanos on.
+  private long ticketAtNanos = Long.MIN_VALUE;
+  private long ticketTokens = -1;
   private @Nullable TokenBucket fallbackRequests;
   private @Nullable TokenBucket fallbackTokens;
 
@@ -60,16 +64,37 @@ final class RedisSharedBudget implements SharedBudget {
       return fallbackRequests == null ? 0 : fallbackRequests.nanosUntil(1, nowNanos);
     }
     flushIfStale(nowNanos);
+    if (ticketTokens >= 0) {
+      return left(ticketAtNanos, nowNanos);
+    }
     return Math.max(left(notBeforeNanos, nowNanos), left(pauseUntilNanos, nowNanos));
   }
 
   @Override
   public synchronized long reserve(long tokens, Limits limits, long nowNanos) {
+    if (ticketTokens >= 0) {
+      if (nowNanos - ticketAtNanos > TICKET_NANOS || tokens > ticketTokens) {
+        settle(1, ticketTokens); // not used in time, or too small for this call: given back
+        ticketTokens = -1;
+      } else if (nowNanos < ticketAtNanos) {
+        return ticketAtNanos - nowNanos;
+      } else {
+        settle(0, ticketTokens - tokens);
+        ticketTokens = -1;
+        return 0;
+      }
+    }
     if (client.mayTry(nowNanos)) {
       long[] r = call(limits, 1, tokens, false, false, 0, nowNanos);
       if (r != null) {
         if (r[0] == 1) {
           notBeforeNanos = Long.MIN_VALUE;
+          long delay = TimeUnit.MICROSECONDS.toNanos(r[1]);
+          if (delay > 0) { // booked: goes when the bucket has refilled for it
+            ticketAtNanos = nowNanos + delay;
+            ticketTokens = tokens;
+            return delay;
+          }
           return 0;
         }
         long wait = Math.max(TimeUnit.MICROSECONDS.toNanos(r[1]), 100_000);

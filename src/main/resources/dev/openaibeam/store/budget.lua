@@ -6,7 +6,7 @@
 --   so it starts empty, not with a fresh burst), 13 a 429 of requests (1: empty that bucket),
 --   14 a 429 of tokens, 15 pause everybody this many ms, 16 reported RPM, 17 reported TPM,
 --   18 a worker's entry lasts this many ms without contact, 19 the buckets last this many ms idle.
--- Returns {granted 0/1, wait us, pause left ms, RPM reported, TPM reported, fallback share ppm,
+-- Returns {granted 0/1, wait us (granted: until the call may go), pause left ms, RPM reported, TPM reported, fallback share ppm,
 --   bucket existed 0/1}. The clock is the server's, one for everybody.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
@@ -15,7 +15,7 @@ local rr, rc, tr, tc = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), 
 local wr, wt = tonumber(ARGV[8]), tonumber(ARGV[9])
 local entryTtl, bucketTtl = tonumber(ARGV[18]), tonumber(ARGV[19])
 -- Usage decays with this time constant (ms); jobs within SLACK seconds of budget per weight are even.
-local TAU, SLACK, GRACE = 3000, 0.02, 250
+local TAU, SLACK, GRACE, HORIZON = 3000, 0.02, 250, 100
 
 local b = redis.call('HMGET', KEYS[1], 'rl', 'tl', 't', 'pause', 'rpm', 'tpm')
 local existed = b[3] ~= false
@@ -81,15 +81,18 @@ local jobU = (usage[job] or 0) + myU
 local granted, wait = 0, 0
 if wr > 0 or wt > 0 then
   local needR, needT = math.min(wr, rc), math.min(wt, tc)
+  -- A call may be booked up to HORIZON ahead: granted now, sent when the bucket has refilled for
+  -- it (the wait returned), so a waiting job asks once per call instead of polling.
+  local hR, hT = rr * HORIZON / 1000, tr * HORIZON / 1000
   if pause > now then
     wait = pause - now
   else
-    local waitR = (rr > 0 and rl < needR) and (needR - rl) / rr * 1000 or 0
-    local waitT = (tr > 0 and tl < needT) and (needT - tl) / tr * 1000 or 0
+    local waitR = (rr > 0 and rl - needR < -hR) and (needR - hR - rl) / rr * 1000 or 0
+    local waitT = (tr > 0 and tl - needT < -hT) and (needT - hT - tl) / tr * 1000 or 0
     wait = math.max(waitR, waitT)
     if wait <= 0 then
       local cost = (rr > 0 and wr / rr or 0) + (tr > 0 and wt / tr or 0)
-      -- Fair: no job that wants more (was refused lately) is behind this one, per weight.
+      -- Fair: no job that wants more (waits, or was refused lately) is behind this one, per weight.
       local mine = jobU / w
       local fair = true
       for j, _ in pairs(demand) do
@@ -100,13 +103,15 @@ if wr > 0 or wt > 0 then
         if tr > 0 then tl = tl - wt end
         myU = myU + cost
         granted = 1
-        wait = 0
+        local delayR = (rr > 0 and rl < 0) and -rl / rr * 1000 or 0
+        local delayT = (tr > 0 and tl < 0) and -tl / tr * 1000 or 0
+        wait = math.max(delayR, delayT)
       else
         wait = math.max(1, cost * 1000)
       end
     end
   end
-  if granted == 0 then myD = now + wait + GRACE end
+  if granted == 0 or wait > 0 then myD = now + wait + GRACE end
 end
 
 redis.call('HSET', KEYS[1], 'rl', rl, 'tl', tl, 't', now, 'pause', pause, 'rpm', rpm, 'tpm', tpm)

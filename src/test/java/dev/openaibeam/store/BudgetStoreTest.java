@@ -173,7 +173,7 @@ class BudgetStoreTest {
       SharedBudget b = job(store, budget, 1);
       assertTrue(saturate(a, LIMITS, 300, 0) > 0);
       assertTrue(saturate(b, LIMITS, 300, 0) > 0);
-      a.reserve(0, LIMITS, System.nanoTime()); // both known to the store: half each
+      saturate(a, LIMITS, 100, 0); // both known to the store: half each
       own.kill();
       // Unreachable: a safe share (half the rate), starting empty, no row refused for good.
       long down = saturate(a, LIMITS, 1500, 0);

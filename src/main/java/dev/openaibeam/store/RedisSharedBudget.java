@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One budget group of one job as a worker sees it in the store. Each reserve is one run of the
@@ -16,6 +18,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * inside the limit; a worker that never reached the store holds its calls until it answers.
  */
 final class RedisSharedBudget implements SharedBudget {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisSharedBudget.class);
   /** A worker's entry is dropped after this long without contact (its share goes to the others). */
   static final long ENTRY_TTL_MS = 10_000;
   /** An idle budget's buckets expire after this (the service's windows are full again by then). */
@@ -44,6 +47,7 @@ final class RedisSharedBudget implements SharedBudget {
   // A call booked ahead: granted by the store, to be sent from ticketAtNanos on.
   private long ticketAtNanos = Long.MIN_VALUE;
   private long ticketTokens = -1;
+  private boolean outageLogged;
   private @Nullable TokenBucket fallbackRequests;
   private @Nullable TokenBucket fallbackTokens;
 
@@ -205,6 +209,7 @@ final class RedisSharedBudget implements SharedBudget {
     reportedRpm = r[3];
     reportedTpm = r[4];
     share = Math.max(1e-6, Math.min(1, r[5] / 1e6));
+    outageLogged = false;
     fallbackRequests = null;
     fallbackTokens = null;
     return r;
@@ -213,7 +218,19 @@ final class RedisSharedBudget implements SharedBudget {
   /** The store went away: this worker's share from now on, starting empty (no fresh burst). */
   private void armFallback(Limits l, long nowNanos) {
     if (!contacted) {
+      if (!outageLogged) {
+        outageLogged = true;
+        LOG.warn("openai-beam: budget store {} does not answer and never has: this worker holds"
+            + " its calls until it does (retried every second)", client.describeFailure());
+      }
       return; // never reached it: no share known, calls are held
+    }
+    if (!outageLogged) {
+      outageLogged = true;
+      LOG.warn(String.format(Locale.ROOT, "openai-beam: budget store %s does not answer: this worker"
+          + " falls back to its share of the budget, %.1f%% (%.0f RPM, %.0f TPM; its job's weight among"
+          + " the jobs last seen), starting empty, until the store answers again",
+          client.describeFailure(), 100 * share, l.requestRate() * share * 60, l.tokenRate() * share * 60));
     }
     // What was to be settled belonged to the store's buckets, gone with them.
     pendingRequests = 0;

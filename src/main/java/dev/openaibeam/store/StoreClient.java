@@ -43,6 +43,7 @@ final class StoreClient {
   private volatile @Nullable String sha;
   private volatile long downUntilNanos = Long.MIN_VALUE;
   private volatile boolean down;
+  private volatile String lastFailure = "";
 
   static StoreClient of(BudgetStore store) {
     return CLIENTS.computeIfAbsent(store, StoreClient::new);
@@ -101,16 +102,16 @@ final class StoreClient {
       List<Object> list = (List<Object>) out;
       return list;
     } catch (RuntimeException e) {
-      if (!down) {
-        LOG.warn("openai-beam: budget store {} does not answer ({}): each job falls back to its"
-            + " share of the budget (its weight among the jobs last seen; a job that never reached"
-            + " the store holds its calls) until it answers again", store.describe(),
-            e.getClass().getSimpleName());
-      }
+      lastFailure = e.getClass().getSimpleName(); // never the message: it may quote a password
       down = true;
       downUntilNanos = nowNanos + RETRY_NANOS;
       return null;
     }
+  }
+
+  /** Where the store is and why it did not answer last, for the one log line of an outage. */
+  String describeFailure() {
+    return store.describe() + " (" + lastFailure + ")";
   }
 
   private String sha(Jedis j) {

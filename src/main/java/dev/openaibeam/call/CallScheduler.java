@@ -351,8 +351,14 @@ final class CallScheduler<O> {
     PoolMembers.Member m = call.member;
     outstanding.answered(call);
     listener.attemptReturned(now);
+    boolean wasOpen = m.health.nanosOpen(now) > 0;
     m.health.answered(outcome.status() == 0 || outcome.status() >= 500, call.sentAsProbe, now);
     ShardBudgets b = budgets.get(call.shardKey);
+    long open = m.health.nanosOpen(now);
+    if (!wasOpen && open > 0 && b != null) {
+      // The breaker tripped here: every job on the budget store pauses for its cool-down too.
+      b.group(m.group).shareRateLimit(false, false, TimeUnit.NANOSECONDS.toMillis(open));
+    }
     AnswerHandling.Next next = answers.handle(call, outcome, b == null ? null : b.group(m.group), now);
     if (next.stopsTheRun() != null) {
       hopeless = next.stopsTheRun();

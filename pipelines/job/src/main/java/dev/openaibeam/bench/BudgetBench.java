@@ -162,11 +162,13 @@ public final class BudgetBench {
             + ", " + POOL_CASES.keySet() + " or " + STORE_CASES.keySet());
       }
     }
-    System.out.println();
-    System.out.println("| case | rows | ideal s | wall s | first→last accepted s | efficiency | 429s"
-        + " | rows lost | failure rows |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|");
-    rows.forEach(System.out::println);
+    if (!rows.isEmpty()) {
+      System.out.println();
+      System.out.println("| case | rows | ideal s | wall s | first→last accepted s | efficiency | 429s"
+          + " | rows lost | failure rows |");
+      System.out.println("|---|---|---|---|---|---|---|---|---|");
+      rows.forEach(System.out::println);
+    }
     if (!memberRows.isEmpty()) {
       System.out.println();
       System.out.println("| pool case | member | rpm | calls | accepted | 429s (% of its calls)"

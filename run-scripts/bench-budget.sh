@@ -10,10 +10,16 @@
 # is wrong (poolfaults). The pool cases add a second table, a row per member: its calls, 429s as a
 # share of them, quota and auth errors, calls after its first refusal, and each live member's share
 # of the accepted calls against its share of the limits.
+# Two jobs on one account (issue 16, each in a JVM of its own, 3,000 rows each, each told the whole
+# 6,000 RPM): twojobs (without and with a budget store, a redis-server of the bench's own), weights
+# (3:1 through the store) and storerestart (redis-server killed for 5 s mid-run); also
+# run-scripts/bench-store.sh.
 # Options: --cases=rpm,tpm,lenient,flink4,noflags,minute,window,minute4,window4,noheaders,pool,
-# pool4,poolfaults (the default: all)  --scale=1.0 (fraction of the issue's row counts)
+# pool4,poolfaults,twojobs,weights,storerestart (the default: all but weights and storerestart)
+# --scale=1.0 (fraction of the issue's row counts)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+"$ROOT/run-scripts/ensure-redis.sh"
 ensure_jar
 cd "$ROOT"
 # A private copy: a rebuild of the jar during the minutes this runs would break the running JVM.

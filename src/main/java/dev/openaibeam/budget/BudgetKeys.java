@@ -19,6 +19,16 @@ public final class BudgetKeys {
     return "budget-" + Hashing.sha256().hashString(raw, StandardCharsets.UTF_8).toString().substring(0, 12);
   }
 
+  /** The budget store's name of one budget group: a hash, so no key source reaches the store. */
+  public static String storeKey(String budgetId, String group) {
+    return hash(budgetId + "\n" + group);
+  }
+
+  /** 16 hex digits of a SHA-256: names nobody can read back. */
+  public static String hash(String s) {
+    return Hashing.sha256().hashString(s, StandardCharsets.UTF_8).toString().substring(0, 16);
+  }
+
   /** The Beam key of one shard of a budget. */
   public static String shardKey(String budgetId, int shard) {
     return budgetId + "/" + shard;

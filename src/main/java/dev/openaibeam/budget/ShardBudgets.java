@@ -24,6 +24,12 @@ public final class ShardBudgets {
     budgets.forEach((group, b) -> byGroup.put(group, new ShardPacer(b, shards, nowNanos)));
   }
 
+  /** Each group's pacer also takes from the budget store's buckets ({@code store}: group to its view). */
+  public ShardBudgets sharing(java.util.function.Function<String, SharedBudget> store) {
+    byGroup.forEach((group, p) -> p.sharing(store.apply(group)));
+    return this;
+  }
+
   public ShardPacer group(String group) {
     ShardPacer p = byGroup.get(group);
     if (p == null) {

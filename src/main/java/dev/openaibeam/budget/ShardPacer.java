@@ -2,6 +2,7 @@ package dev.openaibeam.budget;
 
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * One shard's share of a budget, enforced where the calls are made: a requests limit and a tokens
@@ -11,6 +12,10 @@ import java.util.concurrent.TimeUnit;
  * headers, which is also adopted when none was given; a service that reports none has its request
  * rate found from its 429s ({@link AdaptiveRate}). Owned by the single thread that sends the
  * shard's calls.
+ *
+ * <p>With a budget store ({@link SharedBudget}) the whole budget's buckets are also held there,
+ * shared by every job on the account: a call is sent only when both this shard's buckets and the
+ * store's grant it ({@link #tryTake}); settlements, 429s and reported limits go to the store too.
  */
 public final class ShardPacer {
   private static final long ADAPT_EVERY = TimeUnit.MILLISECONDS.toNanos(100);
@@ -25,6 +30,7 @@ public final class ShardPacer {
   private long adaptedAtNanos;
   private final String writer = UUID.randomUUID().toString();
   private long sequence;
+  private @Nullable SharedBudget shared;
 
   /**
    * @param budget the whole budget as given (0 = no limit given for that kind)
@@ -37,10 +43,49 @@ public final class ShardPacer {
     this.tokens = new KindLimit(budget.getTokensPerMinute(), budget, shards, nowNanos);
   }
 
+  /** Also takes from the budget store's buckets of this budget (null: this shard's alone). */
+  public ShardPacer sharing(@Nullable SharedBudget store) {
+    this.shared = store;
+    return this;
+  }
+
   /** Nanoseconds until a call charged {@code cost} tokens fits this shard's share. */
   public long nanosUntil(long cost, long nowNanos) {
     followAdaptiveRate(nowNanos);
-    return Math.max(requests.nanosUntil(1, nowNanos), tokens.nanosUntil(cost, nowNanos));
+    long local = Math.max(requests.nanosUntil(1, nowNanos), tokens.nanosUntil(cost, nowNanos));
+    return shared == null ? local : Math.max(local, shared.nanosUntilAsk(nowNanos));
+  }
+
+  /**
+   * Charges a call about to be sent, when the budget store (if any) grants it too: 0 when taken,
+   * else nanoseconds to wait (nothing was charged).
+   */
+  public long tryTake(long cost, long nowNanos) {
+    if (shared != null) {
+      long wait = shared.reserve(cost, sharedLimits(), nowNanos);
+      requests.learn(shared.reportedRequestsPerMinute(), nowNanos);
+      tokens.learn(shared.reportedTokensPerMinute(), nowNanos);
+      if (wait > 0) {
+        return wait;
+      }
+    }
+    take(cost, nowNanos);
+    return 0;
+  }
+
+  /** The whole budget's buckets (not this shard's share) as the store keeps them. */
+  private SharedBudget.Limits sharedLimits() {
+    double burst = budget.getWindowSeconds() - budget.getJitterSeconds();
+    double rr = requests.effectivePerMinute() / 60.0 * budget.getHeadroom();
+    double tr = tokens.effectivePerMinute() / 60.0 * budget.getHeadroom();
+    return new SharedBudget.Limits(rr, Math.max(1, rr * burst), tr, Math.max(1, tr * burst));
+  }
+
+  /** A 429 shared through the store: its bucket of that kind empty, everybody paused. */
+  public void shareRateLimit(boolean requestsKind, boolean tokensKind, long pauseMillis) {
+    if (shared != null) {
+      shared.rateLimited(requestsKind, tokensKind, pauseMillis, sharedLimits());
+    }
   }
 
   /** Charges a call that is being sent now. */
@@ -65,12 +110,18 @@ public final class ShardPacer {
   /** Corrects the token charge once the real one is known (positive gives tokens back). */
   public void adjustTokens(long delta, long nowNanos) {
     tokens.adjust(delta, nowNanos);
+    if (shared != null && delta != 0) {
+      shared.settle(0, delta);
+    }
   }
 
   /** Gives a call's charge back: the service rejected it without charging (429, fault). */
   public void refund(long cost, long nowNanos) {
     requests.adjust(1, nowNanos);
     tokens.adjust(cost, nowNanos);
+    if (shared != null) {
+      shared.settle(1, cost);
+    }
   }
 
   /**
@@ -116,6 +167,9 @@ public final class ShardPacer {
       long nowNanos) {
     requests.learn(requestsReport.limit(), nowNanos);
     tokens.learn(tokensReport.limit(), nowNanos);
+    if (shared != null) {
+      shared.reportLimits(Math.max(0, requestsReport.limit()), Math.max(0, tokensReport.limit()));
+    }
     double since = Math.max(0, nowNanos - sentAtNanos) / 1e9;
     requests.reconcile(requestsReport, requestsSentSince, since, nowNanos);
     tokens.reconcile(tokensReport, tokensSentSince, since, nowNanos);

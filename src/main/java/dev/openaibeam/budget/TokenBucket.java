@@ -8,13 +8,13 @@ package dev.openaibeam.budget;
  * <p>A cost larger than the capacity is admitted when the bucket is full and drives the level
  * negative, which is how the service treats a request bigger than one window's share.
  */
-final class TokenBucket {
+public final class TokenBucket {
   private double capacity;
   private double ratePerNano;
   private double level;
   private long lastNanos;
 
-  TokenBucket(double capacity, double ratePerSecond, long nowNanos) {
+  public TokenBucket(double capacity, double ratePerSecond, long nowNanos) {
     this.capacity = capacity;
     this.ratePerNano = ratePerSecond / 1e9;
     this.level = capacity;
@@ -35,7 +35,7 @@ final class TokenBucket {
   }
 
   /** Nanoseconds until {@code cost} can be taken; 0 when it can be taken now. */
-  long nanosUntil(double cost, long nowNanos) {
+  public long nanosUntil(double cost, long nowNanos) {
     refill(nowNanos);
     double needed = Math.min(cost, capacity) - level;
     if (needed <= 0) {
@@ -44,19 +44,19 @@ final class TokenBucket {
     return (long) Math.ceil(needed / ratePerNano);
   }
 
-  void take(double cost, long nowNanos) {
+  public void take(double cost, long nowNanos) {
     refill(nowNanos);
     level -= cost;
   }
 
   /** Gives back (or, when negative, takes) tokens after the real charge is known. */
-  void adjust(double delta, long nowNanos) {
+  public void adjust(double delta, long nowNanos) {
     refill(nowNanos);
     level = Math.min(capacity, level + delta);
   }
 
   /** The service says less is left than we think (another client, or a stricter window). */
-  void capLevel(double atMost, long nowNanos) {
+  public void capLevel(double atMost, long nowNanos) {
     refill(nowNanos);
     level = Math.min(level, atMost);
   }

@@ -147,9 +147,14 @@ final class AnswerHandling<O> {
               now);
       listener.limits(pacer, now);
     }
+    long pauseMs = retryAfter.isPresent() ? retryAfter.getAsLong() : 1000;
     if (pause) {
-      long pauseMs = retryAfter.isPresent() ? retryAfter.getAsLong() : 1000;
       WorkerThrottle.pauseUntil(call.member.groupBudgetId, now + TimeUnit.MILLISECONDS.toNanos(pauseMs));
+    }
+    if (pacer != null) {
+      // Every job on the budget store learns it: that bucket is empty, and the pause.
+      pacer.shareRateLimit(kind != RateLimitKind.TOKENS,
+          kind == RateLimitKind.TOKENS || kind == RateLimitKind.UNKNOWN, pause ? pauseMs : 0);
     }
   }
 

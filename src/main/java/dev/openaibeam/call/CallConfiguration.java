@@ -9,6 +9,7 @@ import dev.openaibeam.transport.Backoff;
 import java.io.Serializable;
 import dev.openaibeam.pool.KeyPool;
 import dev.openaibeam.pool.PoolMember;
+import dev.openaibeam.store.BudgetStore;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,6 +36,7 @@ abstract class CallConfiguration implements Serializable {
         .setStopOnHopelessErrors(true)
         .setJournal(null)
         .setCost(CostSettings.defaults())
+        .setBudgetStore(null)
         .build();
   }
 
@@ -66,6 +68,9 @@ abstract class CallConfiguration implements Serializable {
 
   abstract CostSettings cost();
 
+  /** Where the budgets shared with other jobs are held; null: in this pipeline's state only. */
+  abstract @Nullable BudgetStore budgetStore();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -93,6 +98,8 @@ abstract class CallConfiguration implements Serializable {
     abstract Builder setJournal(@Nullable ResultJournal v);
 
     abstract Builder setCost(CostSettings v);
+
+    abstract Builder setBudgetStore(@Nullable BudgetStore v);
 
     abstract CallConfiguration build();
   }

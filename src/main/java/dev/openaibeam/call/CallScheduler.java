@@ -8,6 +8,7 @@ import dev.openaibeam.api.HopelessApiException;
 import dev.openaibeam.api.ErrorCode;
 import dev.openaibeam.budget.ShardBudgets;
 import dev.openaibeam.budget.ShardPacer;
+import dev.openaibeam.store.BudgetStore;
 import dev.openaibeam.transport.CallOutcome;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,14 +59,17 @@ final class CallScheduler<O> {
   // How long a cancelled instance still takes the answers of its calls in flight (above the
   // latency of most calls; far below Flink's task cancellation timeout of 180 s).
   private static final long CANCEL_GRACE_NANOS = TimeUnit.SECONDS.toNanos(3);
+  private final String runToken;
 
   CallScheduler(
       CallConfiguration configuration,
+      String runToken,
       PoolMembers members,
       CallAdmission admission,
       CallListener listener,
       CallSink<O> sink) {
     this.configuration = configuration;
+    this.runToken = runToken;
     this.members = members;
     this.admission = admission;
     this.listener = listener;
@@ -95,6 +99,10 @@ final class CallScheduler<O> {
     }
     long now = System.nanoTime();
     ShardBudgets b = new ShardBudgets(configuration.groupBudgets(), configuration.budgetShards(), now);
+    BudgetStore store = configuration.budgetStore();
+    if (store != null) {
+      b.sharing(group -> store.open(runToken, configuration.budgetId(), group));
+    }
     if (s != null) {
       b.restore(s, now, System.currentTimeMillis());
     }
@@ -148,8 +156,12 @@ final class CallScheduler<O> {
       } else {
         long wait = budgetWait(call);
         if (wait == 0) {
-          send(call);
-          return;
+          long refused = send(call);
+          if (refused == 0) {
+            return;
+          }
+          waitForBudget(Math.min(refused, Math.max(nanosToNextRetry(), MIN_WAIT_NANOS)));
+          continue;
         }
         waitForBudget(Math.min(wait, Math.max(nanosToNextRetry(), MIN_WAIT_NANOS)));
       }
@@ -211,7 +223,10 @@ final class CallScheduler<O> {
         break;
       }
       retries.poll();
-      send(r);
+      if (send(r) > 0) { // the budget store said not yet
+        retries.add(r);
+        break;
+      }
     }
   }
 
@@ -297,16 +312,23 @@ final class CallScheduler<O> {
     }
   }
 
-  private void send(PendingCall<O> call) {
+  /**
+   * Sends the call to the member best placed for it: 0 when sent (or failed for want of a member),
+   * else the nanoseconds the budget store asks to wait (nothing was sent or charged).
+   */
+  private long send(PendingCall<O> call) {
     long now = System.nanoTime();
     PoolMembers.Route route = route(call, now);
     PoolMembers.Member m = route.member();
     if (m == null) {
       noMember(call, route.tooLargeFor());
-      return;
+      return 0;
     }
     ShardPacer p = budgets.get(call.shardKey).group(m.group);
-    p.take(call.tokenCharge, now);
+    long refused = p.tryTake(call.tokenCharge, now);
+    if (refused > 0) {
+      return refused;
+    }
     call.requestsTakenAtSend = p.requestsTaken();
     call.tokensTakenAtSend = p.tokensTaken();
     if (call.attempts == 0) {
@@ -330,6 +352,7 @@ final class CallScheduler<O> {
                         outcome != null
                             ? outcome
                             : CallOutcome.transportFailure(err, System.nanoTime() - now))));
+    return 0;
   }
 
   /**
@@ -364,8 +387,14 @@ final class CallScheduler<O> {
     PoolMembers.Member m = call.member;
     outstanding.answered(call);
     listener.attemptReturned(now);
+    boolean wasOpen = m.health.nanosOpen(now) > 0;
     m.health.answered(outcome.status() == 0 || outcome.status() >= 500, call.sentAsProbe, now);
     ShardBudgets b = budgets.get(call.shardKey);
+    long open = m.health.nanosOpen(now);
+    if (!wasOpen && open > 0 && b != null) {
+      // The breaker tripped here: every job on the budget store pauses for its cool-down too.
+      b.group(m.group).shareRateLimit(false, false, TimeUnit.NANOSECONDS.toMillis(open));
+    }
     AnswerHandling.Next next = answers.handle(call, outcome, b == null ? null : b.group(m.group), now);
     if (next.stopsTheRun() != null) {
       hopeless = next.stopsTheRun();

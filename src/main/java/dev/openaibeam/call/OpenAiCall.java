@@ -9,6 +9,7 @@ import dev.openaibeam.budget.BudgetKeys;
 import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.cost.PriceTable;
 import dev.openaibeam.pool.KeyPool;
+import dev.openaibeam.store.BudgetStore;
 import dev.openaibeam.transport.Backoff;
 import java.time.Duration;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -219,6 +220,15 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, ApiRes
     return with(configuration.toBuilder().setCost(configuration.cost().withMaxCostUsd(usd)));
   }
 
+  /**
+   * Holds the budgets in a budget store shared by every job on the account (see {@link
+   * BudgetStore}): jobs that name the same budget stay inside one limit together, split by weight
+   * while they all want more; null (default) keeps the budget in this pipeline's state only.
+   */
+  public OpenAiCall withBudgetStore(@Nullable BudgetStore store) {
+    return with(configuration.toBuilder().setBudgetStore(store));
+  }
+
   CallConfiguration configuration() {
     return configuration;
   }
@@ -286,6 +296,9 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, ApiRes
         .add(DisplayData.item("pricedModels", c.cost().prices().prices().size())
             .withLabel("Models in the price table"))
         .add(DisplayData.item("maxCostUsd", c.cost().maxCostUsd()).withLabel("Cost cap (USD, 0 = none)"));
+    if (c.budgetStore() != null) {
+      c.budgetStore().populateDisplayData(builder);
+    }
   }
 
   /** Keys each request by its budget shard; the shard comes from the id, so it is stable. */

@@ -90,7 +90,7 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
     pending = new ArrayList<>();
     scheduler =
         new CallScheduler<>(
-            configuration, members, new CallAdmission(configuration, spend), new CallMetrics(),
+            configuration, runToken, members, new CallAdmission(configuration, spend), new CallMetrics(),
             new Outcomes());
   }
 

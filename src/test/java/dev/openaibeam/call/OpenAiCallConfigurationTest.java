@@ -8,6 +8,7 @@ import dev.openaibeam.connection.OpenAiConnection;
 import dev.openaibeam.cost.ModelPrice;
 import dev.openaibeam.cost.PriceTable;
 import dev.openaibeam.pool.KeyPool;
+import dev.openaibeam.store.BudgetStore;
 import dev.openaibeam.testing.Withers;
 import dev.openaibeam.transport.Backoff;
 import java.time.Duration;
@@ -45,6 +46,7 @@ class OpenAiCallConfigurationTest {
     withers.put("withJournal", c -> c.withJournal(JOURNAL));
     withers.put("withPriceTable", c -> c.withPriceTable(PRICES));
     withers.put("withMaxCostUsd", c -> c.withMaxCostUsd(12.5));
+    withers.put("withBudgetStore", c -> c.withBudgetStore(BudgetStore.redis("redis://h:6379").withWeight(2)));
     Withers.assertOrderFree(
         OpenAiCall.class, OpenAiCall.of(OpenAiConnection.openAi()), withers, OpenAiCall::configuration);
   }

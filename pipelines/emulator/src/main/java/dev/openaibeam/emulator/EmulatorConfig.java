@@ -30,6 +30,7 @@ public final class EmulatorConfig {
   final Set<String> quotaExhaustedKeys;
   final Map<String, Limits> keyLimits;
   final Map<String, Long> quotaAfterCalls;
+  final Map<String, String> accounts;
   final long hangMillis;
   final long latencySeed;
   final BatchBehaviour batch;
@@ -47,6 +48,7 @@ public final class EmulatorConfig {
     this.quotaExhaustedKeys = Set.copyOf(b.quotaExhaustedKeys);
     this.keyLimits = Map.copyOf(b.keyLimits);
     this.quotaAfterCalls = Map.copyOf(b.quotaAfterCalls);
+    this.accounts = Map.copyOf(b.accounts);
     this.hangMillis = b.hangMillis;
     this.latencySeed = b.latencySeed;
     this.batch = b.batch;
@@ -57,6 +59,11 @@ public final class EmulatorConfig {
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** Whose buckets a key's calls draw from: its account's (the first key named with it), else its own. */
+  String accountOf(String key) {
+    return accounts.getOrDefault(key, key);
   }
 
   Limits limitsFor(String key) {
@@ -161,6 +168,7 @@ public final class EmulatorConfig {
     private Set<String> quotaExhaustedKeys = Set.of();
     private final Map<String, Limits> keyLimits = new HashMap<>();
     private final Map<String, Long> quotaAfterCalls = new HashMap<>();
+    private final Map<String, String> accounts = new HashMap<>();
     private long hangMillis = 120_000;
     private long latencySeed = 1;
     private BatchBehaviour batch = BatchBehaviour.defaults();
@@ -219,6 +227,17 @@ public final class EmulatorConfig {
     /** Keys whose account is out of quota (429 insufficient_quota). */
     public Builder quotaExhaustedKeys(Set<String> keys) {
       quotaExhaustedKeys = keys;
+      return this;
+    }
+
+    /**
+     * These keys belong to one account (as the keys of one OpenAI project do): their calls draw
+     * from one set of buckets, the first key's limits; each key keeps its own stats.
+     */
+    public Builder sameAccount(String... keys) {
+      for (String k : keys) {
+        accounts.put(Objects.requireNonNull(k), keys[0]);
+      }
       return this;
     }
 

@@ -21,7 +21,7 @@ final class RateLimiter {
   }
 
   KeyBuckets bucketsFor(String key) {
-    return buckets.computeIfAbsent(key, k -> {
+    return buckets.computeIfAbsent(config.accountOf(key), k -> {
       EmulatorConfig.Limits l = config.limitsFor(k);
       return new KeyBuckets(l.rpm, l.tpm, config.windowSeconds, config.rateLimitHeaders,
           config.quotaCallsFor(k), System.nanoTime());

@@ -121,11 +121,16 @@ public final class BudgetBench {
             new Member("d", 1000, -1, true))));
   }
 
+  /** Two-job cases (issue 16), run by {@link StoreBench}: their names here, its names there. */
+  private static final Map<String, String> STORE_CASES = Map.of(
+      "twojobs", "nostore,store", "weights", "weights", "storerestart", "restart");
+
   private BudgetBench() {}
 
   public static void main(String[] args) throws Exception {
     args = RunLogging.configure(args);
-    String cases = String.join(",", CASES.keySet()) + "," + String.join(",", POOL_CASES.keySet());
+    String cases = String.join(",", CASES.keySet()) + "," + String.join(",", POOL_CASES.keySet())
+        + ",twojobs";
     double scale = 1.0;
     Path dir = Path.of("work-out/bench-budget");
     for (String a : args) {
@@ -139,8 +144,13 @@ public final class BudgetBench {
     }
     List<String> rows = new ArrayList<>();
     List<String> memberRows = new ArrayList<>();
+    List<String> storeCases = new ArrayList<>();
     for (String c : cases.split(",")) {
       String name = c.trim();
+      if (STORE_CASES.containsKey(name)) {
+        storeCases.add(STORE_CASES.get(name));
+        continue;
+      }
       Case k = CASES.get(name);
       PoolCase p = POOL_CASES.get(name);
       if (k != null) {
@@ -149,14 +159,16 @@ public final class BudgetBench {
         rows.add(runPool(name, p, scaled(p.rows, scale), dir.resolve(name), memberRows));
       } else {
         throw new IllegalArgumentException("unknown case " + c + ", not one of " + CASES.keySet()
-            + " or " + POOL_CASES.keySet());
+            + ", " + POOL_CASES.keySet() + " or " + STORE_CASES.keySet());
       }
     }
-    System.out.println();
-    System.out.println("| case | rows | ideal s | wall s | first→last accepted s | efficiency | 429s"
-        + " | rows lost | failure rows |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|");
-    rows.forEach(System.out::println);
+    if (!rows.isEmpty()) {
+      System.out.println();
+      System.out.println("| case | rows | ideal s | wall s | first→last accepted s | efficiency | 429s"
+          + " | rows lost | failure rows |");
+      System.out.println("|---|---|---|---|---|---|---|---|---|");
+      rows.forEach(System.out::println);
+    }
     if (!memberRows.isEmpty()) {
       System.out.println();
       System.out.println("| pool case | member | rpm | calls | accepted | 429s (% of its calls)"
@@ -164,6 +176,10 @@ public final class BudgetBench {
           + " | share of limits | points |");
       System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
       memberRows.forEach(System.out::println);
+    }
+    if (!storeCases.isEmpty()) { // two jobs in JVMs of their own, with their own tables
+      StoreBench.main(new String[] {"--cases=" + String.join(",", storeCases),
+          "--rows=" + scaled(3000, scale), "--dir=" + dir.resolve("store")});
     }
   }
 

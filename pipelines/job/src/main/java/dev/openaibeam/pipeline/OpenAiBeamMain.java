@@ -82,6 +82,14 @@ public final class OpenAiBeamMain {
       RunSummary summary = RunSummary.of(result, seconds);
       System.out.print(ConnectionOptions.describeService(options));
       System.out.print(summary.format());
+      if (!com.google.common.base.Strings.isNullOrEmpty(options.getBudgetStore())) {
+        System.out.printf(java.util.Locale.ROOT,
+            "budget store   %s, weight %s; %d round trips from this JVM (%.2f per call)%n",
+            dev.openaibeam.store.BudgetStore.redis(options.getBudgetStore()).describe(),
+            options.getBudgetWeight(), dev.openaibeam.store.BudgetStore.roundTripsOfThisWorker(),
+            dev.openaibeam.store.BudgetStore.roundTripsOfThisWorker()
+                / (double) Math.max(1, summary.attempts));
+      }
       System.out.print(runner);
       System.out.print(RunPhases.of(commandStart, start, System.nanoTime()).format());
       System.out.printf(java.util.Locale.ROOT,

@@ -84,6 +84,36 @@ public interface OpenAiBeamOptions extends PipelineOptions {
 
   void setBudgetShards(int value);
 
+  @Description("A budget store shared by every job on the account: redis://host:port[/db] or"
+      + " rediss://... (no password in it: --budgetStorePasswordEnv or --budgetStorePasswordFile);"
+      + " jobs that name the same budget stay inside one limit together")
+  String getBudgetStore();
+
+  void setBudgetStore(String value);
+
+  @Description("Environment variable (on the workers) holding the budget store's password")
+  String getBudgetStorePasswordEnv();
+
+  void setBudgetStorePasswordEnv(String value);
+
+  @Description("File (on the workers) whose first line is the budget store's password")
+  String getBudgetStorePasswordFile();
+
+  void setBudgetStorePasswordFile(String value);
+
+  @Description("This job's weight in the budget store when several jobs want more than the limit:"
+      + " its share is weight / the weights of the jobs that want more")
+  @Default.Double(1)
+  double getBudgetWeight();
+
+  void setBudgetWeight(double value);
+
+  @Description("The budget's name in the store (hashed there), for jobs that read the same key from"
+      + " different places; default: the service and key source")
+  String getBudgetName();
+
+  void setBudgetName(String value);
+
   @Description("Attempts per request, the first included")
   @Default.Integer(5)
   int getMaxAttempts();

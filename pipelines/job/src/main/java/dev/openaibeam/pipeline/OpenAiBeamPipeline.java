@@ -12,6 +12,7 @@ import dev.openaibeam.cost.PriceTable;
 import dev.openaibeam.jsonl.JsonlLines;
 import dev.openaibeam.jsonl.JsonlRequests;
 import dev.openaibeam.jsonl.OutputFormat;
+import dev.openaibeam.store.BudgetStore;
 import java.time.Duration;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.TextIO;
@@ -24,6 +25,7 @@ import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** The JSONL job: read requests, call the API inside the budget, write results and failures. */
 public final class OpenAiBeamPipeline {
@@ -53,7 +55,34 @@ public final class OpenAiBeamPipeline {
     if (o.getMaxInFlight() > 0) {
       call = call.withMaxInFlight(o.getMaxInFlight());
     }
-    return call;
+    return call.withBudgetStore(budgetStoreFrom(o));
+  }
+
+  /** The budget store the options name, or null (the budget in this pipeline's state only). */
+  static @Nullable BudgetStore budgetStoreFrom(OpenAiBeamOptions o) {
+    if (Strings.isNullOrEmpty(o.getBudgetStore())) {
+      if (o.getBudgetWeight() != 1 || !Strings.isNullOrEmpty(o.getBudgetName())
+          || !Strings.isNullOrEmpty(o.getBudgetStorePasswordEnv())
+          || !Strings.isNullOrEmpty(o.getBudgetStorePasswordFile())) {
+        throw new IllegalArgumentException("--budgetWeight, --budgetName and the budget store's"
+            + " password options need --budgetStore=redis://host:port");
+      }
+      return null;
+    }
+    if (!Strings.isNullOrEmpty(o.getBudgetStorePasswordEnv())
+        && !Strings.isNullOrEmpty(o.getBudgetStorePasswordFile())) {
+      throw new IllegalArgumentException(
+          "give one of --budgetStorePasswordEnv and --budgetStorePasswordFile");
+    }
+    BudgetStore store = BudgetStore.redis(o.getBudgetStore()).withWeight(o.getBudgetWeight())
+        .withBudgetName(o.getBudgetName());
+    if (!Strings.isNullOrEmpty(o.getBudgetStorePasswordEnv())) {
+      store = store.withPasswordFromEnv(o.getBudgetStorePasswordEnv());
+    }
+    if (!Strings.isNullOrEmpty(o.getBudgetStorePasswordFile())) {
+      store = store.withPasswordFile(o.getBudgetStorePasswordFile());
+    }
+    return store;
   }
 
   /**

@@ -45,7 +45,7 @@ class KeyPoolJobTest {
   }
 
   /** What {@code job} printed on stdout and stderr while it ran, and its exit code. */
-  private record Printed(int rc, String text) {
+  record Printed(int rc, String text) {
     static Printed of(Callable<Integer> job) throws Exception {
       PrintStream out = System.out;
       PrintStream err = System.err;

@@ -44,9 +44,16 @@ public final class RequestLineParser implements Serializable {
     return sourceFile.substring(slash + 1) + ":" + lineNumber;
   }
 
+  /** A line of a file: its id, unless it names one, is {@link #lineId}. */
   public ParsedLine parse(String sourceFile, long lineNumber, byte[] bytes) {
-    String id = lineId(sourceFile, lineNumber);
-    String source = sourceFile + ":" + lineNumber;
+    return parse(sourceFile + ":" + lineNumber, lineId(sourceFile, lineNumber), bytes);
+  }
+
+  /**
+   * A line from anywhere (a record, a message): {@code source} says where it came from in failure
+   * records, {@code id} is its id unless it names one ({@code custom_id}, a replayed id).
+   */
+  public ParsedLine parse(String source, String id, byte[] bytes) {
     String text;
     try {
       text = StandardCharsets.UTF_8.newDecoder()

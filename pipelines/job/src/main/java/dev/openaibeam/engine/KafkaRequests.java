@@ -130,27 +130,18 @@ public final class KafkaRequests
     @ProcessElement
     public void process(@Element KafkaRecord<String, String> record, MultiOutputReceiver out) {
       read.inc();
-      String source = record.getTopic() + "-" + record.getPartition();
+      String position = record.getTopic() + "-" + record.getPartition() + ":" + record.getOffset();
       String value = record.getKV().getValue();
-      ParsedLine line = parser.parse(source, record.getOffset(),
-          value == null ? new byte[0] : value.getBytes(StandardCharsets.UTF_8));
       String key = record.getKV().getKey();
-      String lineId = RequestLineParser.lineId(source, record.getOffset());
-      if (!line.isRequest()) {
+      // A line that names no id takes the record's key, else its place in the topic.
+      ParsedLine line = parser.parse(position, key == null || key.isEmpty() ? position : key,
+          value == null ? new byte[0] : value.getBytes(StandardCharsets.UTF_8));
+      if (line.isRequest()) {
+        out.get(requests).output(line.request());
+      } else {
         malformed.inc();
-        ApiFailure f = line.failure();
-        out.get(failures).output(f.withRequest(keyed(f.getRequest(), key, lineId)));
-        return;
+        out.get(failures).output(line.failure());
       }
-      out.get(requests).output(keyed(line.request(), key, lineId));
-    }
-
-    /** The record's key as the id of a line that names none. */
-    private static ApiRequest keyed(ApiRequest request, String key, String lineId) {
-      if (key == null || key.isEmpty() || !request.getId().equals(lineId)) {
-        return request;
-      }
-      return ApiRequest.of(key, request.getEndpoint(), request.getBody(), request.getMetadata());
     }
   }
 }

@@ -91,19 +91,13 @@ public final class PubsubRequests
       String messageId = m.getMessageId() == null ? "" : m.getMessageId();
       String given = m.getAttribute(ID_ATTRIBUTE);
       String id = given == null || given.isEmpty() ? "pubsub-" + messageId : given;
-      ParsedLine line = parser.parse("pubsub", 0, m.getPayload());
-      String lineId = RequestLineParser.lineId("pubsub", 0);
-      if (!line.isRequest()) {
+      ParsedLine line = parser.parse("pubsub:" + messageId, id, m.getPayload());
+      if (line.isRequest()) {
+        out.get(requests).output(line.request());
+      } else {
         malformed.inc();
-        ApiFailure f = line.failure();
-        out.get(failures).output(f.withRequest(withId(f.getRequest(), id, lineId)));
-        return;
+        out.get(failures).output(line.failure());
       }
-      out.get(requests).output(withId(line.request(), id, lineId));
-    }
-
-    private static ApiRequest withId(ApiRequest r, String id, String lineId) {
-      return r.getId().equals(lineId) ? ApiRequest.of(id, r.getEndpoint(), r.getBody(), r.getMetadata()) : r;
     }
   }
 }

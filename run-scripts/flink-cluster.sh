@@ -30,6 +30,13 @@ TMS="${FLINK_TASKMANAGERS:-2}"
 SLOTS="${FLINK_SLOTS:-2}"
 
 say() { echo "flink-cluster: $*" >&2; }
+# shellcheck source=services.sh
+source "$ROOT/run-scripts/services.sh"
+
+# pid_of NAME: the pid of NAME (jobmanager, taskmanager-N) when it is alive and ours.
+pid_of() { owned_pid "$DIR/$1.pid" "--configDir $CONF"; }
+
+classpath() { maven_classpath "$CP_PROJECT" Flink; }
 
 # The Flink JVMs need these on Java 17 (flink-dist 1.19 sets the same in env.java.opts.all).
 JAVA17_OPTS=(
@@ -59,32 +66,6 @@ names() {
   for i in $(seq 1 "$TMS"); do echo "taskmanager-$i"; done
 }
 
-# pid_of NAME: the pid in NAME's pid file when that process is alive and is ours (its command line
-# names our config dir), else nothing. Guards against a recycled pid.
-pid_of() {
-  local f="$DIR/$1.pid" pid
-  [[ -f "$f" ]] || return 0
-  pid="$(cat "$f")"
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null \
-      && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--configDir $CONF"; then
-    echo "$pid"
-  fi
-}
-
-# A port is taken when something listens there, or when any socket still holds it (TIME_WAIT of a
-# cluster just stopped: the JobManager's RPC server cannot bind it then).
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-  command -v ss > /dev/null && [[ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]]
-}
-
-# free_port FROM: FROM if it is free, else the next port that is.
-free_port() {
-  local p="$1"
-  while port_in_use "$p"; do p=$((p + 1)); done
-  echo "$p"
-}
-
 rest_port() {
   cat "$DIR/rest-port" 2>/dev/null || true
 }
@@ -95,17 +76,6 @@ registered_taskmanagers() {
   [[ -n "$port" ]] || { echo 0; return; }
   { curl -s --max-time 5 "http://127.0.0.1:$port/taskmanagers" 2>/dev/null || true; } \
     | { grep -o '"slotsNumber"' || true; } | wc -l
-}
-
-# The cluster class path, resolved by Maven once and again whenever the pom changes.
-classpath() {
-  local cpfile="$CP_PROJECT/target/classpath.txt"
-  if [[ ! -s "$cpfile" || "$CP_PROJECT/pom.xml" -nt "$cpfile" ]]; then
-    say "resolving the Flink class path (run-scripts/flink-cluster/pom.xml)"
-    (cd "$CP_PROJECT" && mvn -q -B dependency:build-classpath -Dmdep.outputFile="$cpfile") >&2 \
-      || { say "cannot resolve the Flink artifacts"; exit 1; }
-  fi
-  cat "$cpfile"
 }
 
 write_config() {

@@ -28,43 +28,16 @@ DATA="$DIR/data"
 PIDFILE="$DIR/kafka.pid"
 
 say() { echo "kafka: $*" >&2; }
+# shellcheck source=services.sh
+source "$ROOT/run-scripts/services.sh"
 
-# The pid in the pid file when that process is alive and is ours (its command line names our
-# config), else nothing. Guards against a recycled pid.
-pid_of() {
-  [[ -f "$PIDFILE" ]] || return 0
-  local pid
-  pid="$(cat "$PIDFILE")"
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null \
-      && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$CONF/server.properties"; then
-    echo "$pid"
-  fi
-}
+# The broker's pid when it is alive and ours.
+pid_of() { owned_pid "$PIDFILE" "$CONF/server.properties"; }
 
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-  command -v ss > /dev/null && [[ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]]
-}
-
-free_port() {
-  local p="$1"
-  while port_in_use "$p"; do p=$((p + 1)); done
-  echo "$p"
-}
+classpath() { maven_classpath "$CP_PROJECT" Kafka; }
 
 broker_port() {
   cat "$DIR/port" 2>/dev/null || true
-}
-
-classpath() {
-  local cpfile="$CP_PROJECT/target/classpath.txt" repo=()
-  [[ -z "${MAVEN_REPO:-}" ]] || repo=("-Dmaven.repo.local=$MAVEN_REPO")
-  if [[ ! -s "$cpfile" || "$CP_PROJECT/pom.xml" -nt "$cpfile" ]]; then
-    say "resolving the Kafka class path (run-scripts/kafka/pom.xml)"
-    (cd "$CP_PROJECT" && mvn -q -B "${repo[@]}" dependency:build-classpath -Dmdep.outputFile="$cpfile") >&2 \
-      || { say "cannot resolve the Kafka artifacts"; exit 1; }
-  fi
-  cat "$cpfile"
 }
 
 write_config() {

@@ -1,6 +1,7 @@
 package dev.openaibeam.engine;
 
 import dev.openaibeam.testing.ProjectRoot;
+import dev.openaibeam.testing.ServiceScript;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -28,12 +28,17 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class KafkaBroker implements AutoCloseable {
   private final Path workDir;
-  private final Thread stopOnExit;
+  private final ServiceScript script;
   private String bootstrap;
 
   private KafkaBroker(Path workDir) {
     this.workDir = workDir;
-    this.stopOnExit = new Thread(this::stopQuietly, "stop-kafka");
+    Map<String, String> env = new HashMap<>(Map.of("KAFKA_DIR", workDir.toString(), "KAFKA_PORT", "0"));
+    String repo = System.getProperty("openaibeam.mavenRepo");
+    if (repo != null && !repo.isEmpty()) {
+      env.put("MAVEN_REPO", repo);
+    }
+    this.script = new ServiceScript(ProjectRoot.resolve("run-scripts/kafka.sh"), workDir, env);
   }
 
   private static KafkaBroker shared;
@@ -51,11 +56,10 @@ final class KafkaBroker implements AutoCloseable {
 
   static KafkaBroker start(Path workDir) throws IOException, InterruptedException {
     KafkaBroker b = new KafkaBroker(workDir);
-    Runtime.getRuntime().addShutdownHook(b.stopOnExit);
-    String out = b.script(Duration.ofSeconds(180), "start");
-    String port = b.script(Duration.ofSeconds(10), "port").trim();
+    String out = b.script.run(Duration.ofSeconds(180), "start");
+    String port = b.script.run(Duration.ofSeconds(10), "port").trim();
     if (!port.matches("\\d+")) {
-      b.stopQuietly();
+      b.script.stopQuietly();
       throw new IllegalStateException("broker did not come up:\n" + out);
     }
     b.bootstrap = "127.0.0.1:" + port;
@@ -107,39 +111,6 @@ final class KafkaBroker implements AutoCloseable {
 
   @Override
   public void close() {
-    stopQuietly();
-    try {
-      Runtime.getRuntime().removeShutdownHook(stopOnExit);
-    } catch (IllegalStateException alreadyShuttingDown) {
-      // the hook is running or ran
-    }
-  }
-
-  private void stopQuietly() {
-    try {
-      script(Duration.ofSeconds(60), "stop");
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      System.err.println("kafka stop failed: " + e);
-    }
-  }
-
-  private String script(Duration timeout, String command) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(
-        ProjectRoot.resolve("run-scripts/kafka.sh").toString(), command).redirectErrorStream(true);
-    pb.environment().put("KAFKA_DIR", workDir.toString());
-    pb.environment().put("KAFKA_PORT", "0");
-    String repo = System.getProperty("openaibeam.mavenRepo");
-    if (repo != null && !repo.isEmpty()) {
-      pb.environment().put("MAVEN_REPO", repo);
-    }
-    Files.createDirectories(workDir);
-    Path log = workDir.resolve("script-" + command + ".out");
-    pb.redirectOutput(log.toFile());
-    Process p = pb.start();
-    if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException("kafka.sh " + command + " did not finish in " + timeout);
-    }
-    return Files.readString(log);
+    script.close();
   }
 }

@@ -2,19 +2,18 @@ package dev.openaibeam.flink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.openaibeam.testing.ServiceScript;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Flink session cluster started and stopped through {@code run-scripts/flink-cluster.sh} (so the
@@ -23,33 +22,31 @@ import java.util.concurrent.TimeUnit;
 final class FlinkSessionCluster implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Path root;
   private final Path workDir;
   private final int taskManagers;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-  private final Thread stopOnExit;
+  private final ServiceScript script;
   private int restPort;
 
   private FlinkSessionCluster(Path root, Path workDir, int taskManagers) {
-    this.root = root;
     this.workDir = workDir;
     this.taskManagers = taskManagers;
-    // A test JVM killed by a timeout still stops the cluster it started.
-    this.stopOnExit = new Thread(this::stopQuietly, "stop-flink-cluster");
+    this.script = new ServiceScript(root.resolve("run-scripts/flink-cluster.sh"), workDir,
+        Map.of("FLINK_CLUSTER_DIR", workDir.toString(), "FLINK_REST_PORT", "0",
+            "FLINK_TASKMANAGERS", Integer.toString(taskManagers)));
   }
 
   /** Starts a cluster of {@code taskManagers} TaskManagers in {@code workDir}, REST on a free port. */
   static FlinkSessionCluster start(Path root, Path workDir, int taskManagers, Duration timeout)
       throws IOException, InterruptedException {
     FlinkSessionCluster c = new FlinkSessionCluster(root, workDir, taskManagers);
-    Runtime.getRuntime().addShutdownHook(c.stopOnExit);
-    String out = c.script(timeout, "start");
-    if (!c.script(Duration.ofSeconds(30), "status").contains("taskmanagers registered " + taskManagers)) {
-      c.stopQuietly();
+    String out = c.script.run(timeout, "start");
+    if (!c.script.run(Duration.ofSeconds(30), "status").contains("taskmanagers registered " + taskManagers)) {
+      c.script.stopQuietly();
       throw new IllegalStateException("cluster did not come up:\n" + out);
     }
-    c.restPort = Integer.parseInt(c.script(Duration.ofSeconds(10), "port").trim());
+    c.restPort = Integer.parseInt(c.script.run(Duration.ofSeconds(10), "port").trim());
     return c;
   }
 
@@ -91,44 +88,6 @@ final class FlinkSessionCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    stopQuietly();
-    try {
-      Runtime.getRuntime().removeShutdownHook(stopOnExit);
-    } catch (IllegalStateException alreadyShuttingDown) {
-      // the hook is running or ran
-    }
-  }
-
-  private void stopQuietly() {
-    try {
-      script(Duration.ofSeconds(60), "stop");
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      System.err.println("flink-cluster stop failed: " + e);
-    }
-  }
-
-  private String script(Duration timeout, String command) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(
-        root.resolve("run-scripts/flink-cluster.sh").toString(), command).redirectErrorStream(true);
-    Map<String, String> env = pb.environment();
-    env.put("FLINK_CLUSTER_DIR", workDir.toString());
-    env.put("FLINK_REST_PORT", "0");
-    env.put("FLINK_TASKMANAGERS", Integer.toString(taskManagers));
-    Files.createDirectories(workDir);
-    Path log = workDir.resolve("script-" + command + ".out");
-    pb.redirectOutput(log.toFile());
-    Process p = pb.start();
-    p.getOutputStream().close();
-    boolean done = p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
-    String out = Files.readString(log, StandardCharsets.UTF_8);
-    if (!done) {
-      p.destroyForcibly();
-      throw new IllegalStateException("flink-cluster.sh " + command + " timed out:\n" + out);
-    }
-    if (p.exitValue() != 0 && !command.equals("status")) {
-      throw new IllegalStateException(
-          "flink-cluster.sh " + command + " exited " + p.exitValue() + ":\n" + out);
-    }
-    return out;
+    script.close();
   }
 }

@@ -187,6 +187,11 @@ final class CallScheduler<O> {
     }
   }
 
+  /** Takes the answers that are in and sends the retries that are due, without waiting. */
+  void collect() {
+    pump();
+  }
+
   /** Blocks until every call of this instance has its final answer. */
   void drain() {
     while (outstanding.count() > 0 || !retries.isEmpty()) {

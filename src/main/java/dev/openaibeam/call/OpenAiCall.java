@@ -270,9 +270,20 @@ public final class OpenAiCall extends PTransform<PCollection<ApiRequest>, ApiRes
             .setCoder(KvCoder.of(StringUtf8Coder.of(), ApiRequest.Coder.of()))
             .apply(
                 "CallApi",
-                ParDo.of(new OpenAiCallFn(configuration, responses, failures))
+                ParDo.of(callFn(input.isBounded(), responses, failures))
                     .withOutputTags(responses, TupleTagList.of(failures)));
     return ApiResult.of(responses, failures, out);
+  }
+
+  /**
+   * Bounded input emits each bundle's outcomes when its calls are done; unbounded input emits each
+   * as it is answered, from keyed state and timers, so an answer never waits for other calls.
+   */
+  private DoFn<KV<String, ApiRequest>, ApiResponse> callFn(
+      PCollection.IsBounded bounded, TupleTag<ApiResponse> responses, TupleTag<ApiFailure> failures) {
+    return bounded == PCollection.IsBounded.BOUNDED
+        ? new OpenAiCallFn(configuration, responses, failures)
+        : new StreamingCallFn(configuration, responses, failures);
   }
 
   @Override

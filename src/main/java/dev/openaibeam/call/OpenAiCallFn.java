@@ -1,19 +1,14 @@
 package dev.openaibeam.call;
 
-import dev.openaibeam.api.ApiError;
 import dev.openaibeam.api.ApiFailure;
 import dev.openaibeam.api.ApiRequest;
 import dev.openaibeam.api.ApiResponse;
-import dev.openaibeam.api.ErrorCode;
 import dev.openaibeam.budget.ShardBudgets;
 import dev.openaibeam.cost.SpendSnapshot;
-import dev.openaibeam.cost.SpendTracker;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
@@ -22,7 +17,6 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.TupleTag;
-import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
@@ -35,12 +29,11 @@ import org.joda.time.Instant;
  * by a {@link CallScheduler}; the DoFn thread blocks only when the in-flight limit or the budget
  * says so. This DoFn owns the state, the journal and the outputs: each outcome the scheduler hands
  * over is journaled (answers, at once) and emitted in its request's window with its timestamp,
- * after the element that shares them or in {@code @FinishBundle}, so bundles of any size are
- * correct.
+ * after the element that shares them or in {@code @FinishBundle}, which waits for the bundle's
+ * calls, so bundles of any size are correct. For unbounded input, where an answer should not wait
+ * for its bundle's slowest call, {@link OpenAiCall} uses {@link StreamingCallFn} instead.
  */
 public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
-  private static final Counter REPLAYED =
-      Metrics.counter(CallMetrics.NAMESPACE, CallMetrics.JOURNAL_REPLAYED);
   /** Where a request's outcome goes: its element's timestamp and window. */
   private record Origin(Instant timestamp, BoundedWindow window) {}
 
@@ -63,11 +56,7 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
   private final StateSpec<ValueState<SpendSnapshot>> spendSpec =
       StateSpecs.value(SpendSnapshot.Coder.of());
 
-  private transient PoolMembers members;
-  private transient CallScheduler<Origin> scheduler;
-  private transient JournalWriter journal;
-  private transient @Nullable JournalReplay replay;
-  private transient SpendTracker spend;
+  private transient CallingInstance<Origin> calling;
   private transient List<Pending<?>> pending;
 
   OpenAiCallFn(
@@ -81,23 +70,20 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
 
   @Setup
   public void setup() {
-    // The keys are read here, on the worker, and live only in the members' clients.
-    members = new PoolMembers(configuration, runToken, CallScheduler.connectionsFor(configuration));
-    ResultJournal j = configuration.journal();
-    journal = j == null ? null : new JournalWriter(j);
-    replay = j == null || j.getReplayParser() == null ? null : JournalReplay.load(j, j.getReplayParser());
-    spend = new SpendTracker(configuration.cost(), configuration.budgetShards());
     pending = new ArrayList<>();
-    scheduler =
-        new CallScheduler<>(
-            configuration, runToken, members, new CallAdmission(configuration, spend), new CallMetrics(),
-            new Outcomes());
+    calling =
+        new CallingInstance<>(configuration, runToken, responsesTag, failuresTag,
+            new CallingInstance.Outputs<>() {
+              @Override
+              public <T> void add(TupleTag<T> tag, T value, Origin origin) {
+                pending.add(new Pending<>(tag, value, origin));
+              }
+            });
   }
 
   @StartBundle
   public void startBundle() {
-    scheduler.startBundle();
-    spend.startBundle();
+    calling.startBundle();
   }
 
   @ProcessElement
@@ -108,29 +94,20 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
       @StateId("budgets") ValueState<ShardBudgets.Snapshot> budgetsState,
       @StateId("spend") ValueState<SpendSnapshot> spendState,
       MultiOutputReceiver out) {
-    ApiResponse journaled = replay == null ? null : replay.answerFor(element.getValue());
+    ApiResponse journaled = calling.journaled(element.getValue());
     if (journaled != null) { // answered before this instance was restarted: not paid again
-      REPLAYED.inc();
       out.get(responsesTag).outputWithTimestamp(journaled, timestamp);
       return;
     }
-    String shardKey = element.getKey();
-    ShardBudgets budgets = scheduler.budgets(shardKey, budgetsState::read);
-    spend.load(shardKey, spendState::read); // reads state only under a cap
-    scheduler.submit(shardKey, element.getValue(), new Origin(timestamp, window));
-    budgetsState.write(budgets.snapshot(System.nanoTime(), System.currentTimeMillis()));
-    if (spend.hasCap()) {
-      spendState.write(spend.snapshot(shardKey));
-    }
+    calling.submit(
+        element.getKey(), element.getValue(), new Origin(timestamp, window), budgetsState, spendState);
     emitSameOrigin(out, timestamp, window);
   }
 
   @FinishBundle
   public void finishBundle(FinishBundleContext context) {
-    scheduler.drain();
-    if (journal != null) {
-      journal.roll();
-    }
+    calling.scheduler().drain();
+    calling.rollJournal();
     for (Pending<?> p : pending) {
       emit(context, p);
     }
@@ -139,16 +116,9 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
 
   @Teardown
   public void teardown() {
-    if (scheduler != null) {
-      scheduler.keepAnswersInFlight(); // torn down mid-bundle (cancelled): journal what is paid
-    }
-    if (journal != null) {
-      journal.close();
-      journal = null;
-    }
-    if (members != null) {
-      members.close();
-      members = null;
+    if (calling != null) {
+      calling.close();
+      calling = null;
     }
   }
 
@@ -156,34 +126,6 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     OpenAiCall.describe(configuration, builder);
-  }
-
-  /** Outcomes as the scheduler knows them: journaled at once, emitted when Beam allows. */
-  private final class Outcomes implements CallSink<Origin> {
-    @Override
-    public void answered(Origin origin, ApiResponse response) {
-      if (journal != null) {
-        journal.append(response); // durable before Beam's sinks, which finalize only at the end
-      }
-      pending.add(new Pending<>(responsesTag, response, origin));
-    }
-
-    @Override
-    public void failed(Origin origin, ApiFailure failure) {
-      pending.add(new Pending<>(failuresTag, failure, origin));
-    }
-
-    /**
-     * With a result journal a held-back row is left unanswered, so a run with resume sends it;
-     * without one nothing would ever name it, so it becomes a replayable failure.
-     */
-    @Override
-    public void heldBack(Origin origin, ApiRequest request) {
-      if (journal == null) {
-        failed(origin, ApiFailure.notSent(request, ApiError.of(ErrorCode.COST_CAP_REACHED,
-            "not sent: the cost cap (--maxCostUsd) was reached; replay this failure to send it")));
-      }
-    }
   }
 
   /** Emits the outcomes that share this element's window and timestamp; the rest wait. */

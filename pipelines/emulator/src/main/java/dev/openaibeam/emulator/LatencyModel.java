@@ -1,5 +1,6 @@
 package dev.openaibeam.emulator;
 
+import java.util.Arrays;
 import java.util.Random;
 
 /** How long the emulator takes to answer an accepted call. */
@@ -20,6 +21,27 @@ public abstract class LatencyModel {
       @Override
       public String toString() {
         return "fixed(" + millis + "ms)";
+      }
+    };
+  }
+
+  /**
+   * The first calls take the given times, in the order the emulator takes them, every later one
+   * {@code otherwise}: one slow call among fast ones, for tests of what waits for what.
+   */
+  public static LatencyModel scripted(long otherwise, long... firstCalls) {
+    long[] first = firstCalls.clone();
+    return new LatencyModel() {
+      private int taken;
+
+      @Override
+      public long sampleMillis(Random random) {
+        return taken < first.length ? first[taken++] : otherwise;
+      }
+
+      @Override
+      public String toString() {
+        return "scripted(" + Arrays.toString(first) + ", then " + otherwise + "ms)";
       }
     };
   }

@@ -49,8 +49,8 @@ public final class Engine implements AutoCloseable {
   /**
    * Applies the engine's defaults to options the user did not give: streaming, Flink in local mode,
    * detached submission (the engine keeps running while the job runs), a checkpoint every 10 s
-   * (which commits the consumed offsets of the requests topic), bundles closed after
-   * {@code maxBundleTimeMills} so an answer is not held behind a bundle of later ones.
+   * (which commits the consumed offsets of the requests topic). Bundles keep Beam's sizes: the
+   * calling step emits each answer as it arrives (from a timer), not at its bundle's end.
    */
   public static void defaults(EngineOptions o, java.util.Set<String> given) {
     o.as(org.apache.beam.sdk.options.StreamingOptions.class).setStreaming(true);
@@ -62,12 +62,6 @@ public final class Engine implements AutoCloseable {
       flink.setFlinkMaster("[local]");
     }
     flink.setAttachedMode(false);
-    if (!given.contains("maxBundleTimeMills")) {
-      flink.setMaxBundleTimeMills(10L);
-    }
-    if (!given.contains("maxBundleSize")) {
-      flink.setMaxBundleSize(1000L);
-    }
     if (!given.contains("flinkConfDir")) {
       flink.setFlinkConfDir(lowLatencyConf());
     }

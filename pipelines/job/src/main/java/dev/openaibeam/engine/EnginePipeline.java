@@ -4,6 +4,7 @@ import com.google.common.base.Strings;
 import dev.openaibeam.api.ApiFailure;
 import dev.openaibeam.api.ApiRequest;
 import dev.openaibeam.api.ApiResult;
+import dev.openaibeam.call.OpenAiCall;
 import dev.openaibeam.jsonl.JsonlRequests;
 import dev.openaibeam.jsonl.OutputFormat;
 import dev.openaibeam.pipeline.OpenAiBeamPipeline;
@@ -53,7 +54,7 @@ public final class EnginePipeline {
     }
     ApiResult called =
         requests.apply("AllRequests", Flatten.pCollections())
-            .apply("Answer", OpenAiBeamPipeline.callFrom(o));
+            .apply("Answer", call(o));
     PCollection<ApiFailure> failures =
         malformed.and(called.getFailures()).apply("AllFailures", Flatten.pCollections());
     if (pubsub) {
@@ -65,5 +66,15 @@ public final class EnginePipeline {
         .withFormat(format)
         .withExactlyOnce(o.getExactlyOnce() ? Math.max(1, o.getBudgetShards()) : 0)
         .writeAll(ApiResult.of(called.getResponses(), failures));
+  }
+
+  /**
+   * The batch job's call; with {@code --journal} each answer is journaled as it arrives, so a
+   * worker restarted from a checkpoint replays the answers paid for since instead of calling again
+   * (replayed by id: the front door's ids are unique, a producer's must be too).
+   */
+  private static OpenAiCall call(EngineOptions o) {
+    OpenAiCall call = OpenAiBeamPipeline.callFrom(o);
+    return Strings.isNullOrEmpty(o.getJournal()) ? call : call.withJournal(OpenAiBeamPipeline.journal(o));
   }
 }

@@ -105,4 +105,29 @@ class EngineOnKafkaTest {
       assertTrue(s.rateLimited() <= rows / 100, "upstream 429s: " + s.rateLimited());
     }
   }
+
+  @Test
+  void givenOneSlowCall_theOtherAnswersDoNotWaitForIt() throws Exception {
+    int rows = 200;
+    // Call 1 is the probe; call 2 takes 4 s, every other call 20 ms.
+    EmulatorConfig cfg = EmulatorConfig.builder().rpm(60_000).windowSeconds(1)
+        .latency(LatencyModel.scripted(20, 20, 4_000)).build();
+    try (OpenAiEmulator emu = OpenAiEmulator.start(cfg);
+        Engine engine = Engine.start(options(dir, broker.bootstrap(), emu, "slow1",
+            "--frontDoorPort=-1", "--budgetShards=1"))) {
+      List<Map.Entry<String, String>> records = new ArrayList<>();
+      for (int i = 0; i < rows; i++) {
+        records.add(Map.entry("row-" + i, "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":"
+            + "\"user\",\"content\":\"q" + i + "\"}],\"max_tokens\":5}"));
+      }
+      broker.produce("slow1-requests", records);
+      List<ConsumerRecord<String, String>> results =
+          broker.consume("slow1-results", rows, Duration.ofSeconds(120));
+      assertEquals(rows, results.size());
+      long slowest = results.stream().mapToLong(ConsumerRecord::timestamp).max().orElseThrow();
+      long before = results.stream().filter(r -> slowest - r.timestamp() > 2_000).count();
+      // One key, one instance: had answers left with their bundle, they would wait for the slow one.
+      assertTrue(before >= rows / 2, before + " of " + rows + " answers out 2 s before the slow one");
+    }
+  }
 }

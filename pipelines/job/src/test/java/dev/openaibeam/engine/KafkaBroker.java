@@ -109,6 +109,41 @@ final class KafkaBroker implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Reads {@code topic} from the beginning until its records carry {@code keys} distinct keys, then
+   * {@code settle} more (late copies), or until {@code timeout}: every record, duplicates included.
+   */
+  List<ConsumerRecord<String, String>> consumeKeys(String topic, int keys, Duration timeout,
+      Duration settle) {
+    List<ConsumerRecord<String, String>> out = new ArrayList<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    Map<String, Object> cfg = new HashMap<>();
+    cfg.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    cfg.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    cfg.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (KafkaConsumer<String, String> c =
+        new KafkaConsumer<>(cfg, new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> parts = new ArrayList<>();
+      for (PartitionInfo p : c.partitionsFor(topic, Duration.ofSeconds(30))) {
+        parts.add(new TopicPartition(topic, p.partition()));
+      }
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (seen.size() < keys && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+          out.add(r);
+          seen.add(r.key());
+        }
+      }
+      long settled = System.nanoTime() + settle.toNanos();
+      while (System.nanoTime() < settled) {
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
   @Override
   public void close() {
     script.close();

@@ -19,7 +19,7 @@ import java.util.Map;
  * A Flink session cluster started and stopped through {@code run-scripts/flink-cluster.sh} (so the
  * test exercises the script users run), with the REST calls the test needs. Closing stops it.
  */
-final class FlinkSessionCluster implements AutoCloseable {
+public final class FlinkSessionCluster implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path workDir;
@@ -38,7 +38,7 @@ final class FlinkSessionCluster implements AutoCloseable {
   }
 
   /** Starts a cluster of {@code taskManagers} TaskManagers in {@code workDir}, REST on a free port. */
-  static FlinkSessionCluster start(Path root, Path workDir, int taskManagers, Duration timeout)
+  public static FlinkSessionCluster start(Path root, Path workDir, int taskManagers, Duration timeout)
       throws IOException, InterruptedException {
     FlinkSessionCluster c = new FlinkSessionCluster(root, workDir, taskManagers);
     String out = c.script.run(timeout, "start");
@@ -50,24 +50,24 @@ final class FlinkSessionCluster implements AutoCloseable {
     return c;
   }
 
-  int restPort() {
+  public int restPort() {
     return restPort;
   }
 
-  String master() {
+  public String master() {
     return "127.0.0.1:" + restPort;
   }
 
-  Path logDir() {
+  public Path logDir() {
     return workDir.resolve("log");
   }
 
   /** The pid the script recorded for {@code name} (jobmanager, taskmanager-1, ...). */
-  long pid(String name) throws IOException {
+  public long pid(String name) throws IOException {
     return Long.parseLong(Files.readString(workDir.resolve(name + ".pid")).trim());
   }
 
-  List<String> taskManagerNames() {
+  public List<String> taskManagerNames() {
     List<String> names = new ArrayList<>();
     for (int i = 1; i <= taskManagers; i++) {
       names.add("taskmanager-" + i);
@@ -75,7 +75,7 @@ final class FlinkSessionCluster implements AutoCloseable {
     return names;
   }
 
-  JsonNode get(String path) throws IOException, InterruptedException {
+  public JsonNode get(String path) throws IOException, InterruptedException {
     HttpResponse<String> r = http.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
             .timeout(Duration.ofSeconds(30)).GET().build(),

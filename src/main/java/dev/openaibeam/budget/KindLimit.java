@@ -132,7 +132,8 @@ final class KindLimit {
    * Reconciles with what the service says is left. Reported per minute (OpenAI), remaining x
    * window / 60 is one window's share of it. Reported per window, remaining is the service's bucket
    * when it counted the answered call, rounded down: since then it has refilled for {@code
-   * secondsSince} and taken what this shard sent after that call.
+   * secondsSince} and taken what this shard sent after that call and it had not counted before it
+   * ({@code sentSince}, see {@link ShardPacer#observe}).
    */
   void reconcile(ServiceReport r, double sentSince, double secondsSince, long nowNanos) {
     if (bucket == null || r.remaining() < 0) {

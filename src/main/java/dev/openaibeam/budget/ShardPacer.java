@@ -25,6 +25,7 @@ public final class ShardPacer {
   private final KindLimit requests;
   private final KindLimit tokens;
   private final AdaptiveRate adaptive = new AdaptiveRate();
+  private final SendOrder sendOrder = new SendOrder();
   private long requestsTaken;
   private long tokensTaken;
   private long adaptedAtNanos;
@@ -94,6 +95,7 @@ public final class ShardPacer {
     tokens.take(cost, nowNanos);
     requestsTaken++;
     tokensTaken += cost;
+    sendOrder.sent(requestsTaken, cost);
     adaptive.sent(nowNanos);
   }
 
@@ -154,6 +156,9 @@ public final class ShardPacer {
    * Reconciles with an answer's {@code x-ratelimit-*} headers: a reported limit becomes the limit
    * (capped by the one given, and followed when it changes); what is left caps the bucket levels.
    *
+   * <p>Calls sent after the answered one but answered before it were, as a rule, counted by the
+   * service before it too: they are not taken off its remaining again ({@link SendOrder}).
+   *
    * @param requestsSentSince calls this shard sent after the answered one
    * @param tokensSentSince tokens this shard charged after the answered one
    * @param sentAtNanos when the answered call was sent (about when the service counted it)
@@ -170,6 +175,11 @@ public final class ShardPacer {
     if (shared != null) {
       shared.reportLimits(Math.max(0, requestsReport.limit()), Math.max(0, tokensReport.limit()));
     }
+    long seq = requestsTaken - requestsSentSince;
+    long[] answeredAfter = sendOrder.answeredAfter(seq);
+    sendOrder.answered(seq);
+    requestsSentSince -= answeredAfter[0];
+    tokensSentSince -= answeredAfter[1];
     double since = Math.max(0, nowNanos - sentAtNanos) / 1e9;
     requests.reconcile(requestsReport, requestsSentSince, since, nowNanos);
     tokens.reconcile(tokensReport, tokensSentSince, since, nowNanos);

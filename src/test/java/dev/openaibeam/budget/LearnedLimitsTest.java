@@ -90,6 +90,37 @@ class LearnedLimitsTest {
   }
 
   @Test
+  void givenWindowReportsAnsweredOutOfOrder_capDoesNotRunLow() {
+    ShardPacer p = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0).withJitterSeconds(0), 1, 0);
+    for (int i = 0; i < 100; i++) {
+      p.take(0, 0); // the window's burst of 100 at once
+    }
+    // The service counts them last first (a cold connection pool) and answers in that order at
+    // 200 ms: call n sees n - 1 left. All 100 counted, 20 refilled: 20 are left.
+    for (int n = 100; n >= 1; n--) {
+      p.observe(requests(6000, n - 1, (101 - n) * 10 * MS), ServiceReport.NONE, 100 - n, 0, 0,
+          200 * MS);
+    }
+    // Taking the 99 sent after call 1 off its 0 again would leave -78.
+    assertEquals(20, p.requestLevel(200 * MS), 1e-9);
+  }
+
+  @Test
+  void givenWindowReportsInOrder_anotherClientsCallsStillCap() {
+    ShardPacer p = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0).withJitterSeconds(0), 1, 0);
+    for (int i = 0; i < 50; i++) {
+      p.take(0, 0);
+    }
+    // Counted in order, but another client took 30 first: call n sees 100 - 30 - n left.
+    for (int n = 1; n <= 50; n++) {
+      p.observe(requests(6000, 70 - n, (30 + n) * 10 * MS), ServiceReport.NONE, 50 - n, 0, 0,
+          200 * MS);
+    }
+    // Ours: 100 - 50 + 20 = 70; the service's: 20 left + 20 refilled (+1 for its rounding).
+    assertEquals(41, p.requestLevel(200 * MS), 1e-9);
+  }
+
+  @Test
   void givenMinuteReporting_remainingIsScaledToOneWindow() {
     ShardPacer p = new ShardPacer(RateBudget.of(6000, 0).withHeadroom(1.0).withJitterSeconds(0), 1, 0);
     p.observe(requests(6000, 5999, 10 * MS), ServiceReport.NONE, 0, 0, 0, 0);

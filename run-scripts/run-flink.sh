@@ -15,12 +15,7 @@
 # JVM options for the submitting client come from JAVA_OPTS.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-# OPENAI_BEAM_NO_BUILD=1: use the jar as it is (the integration test runs after `mvn package`).
-if [[ "${OPENAI_BEAM_NO_BUILD:-}" == 1 ]]; then
-  [[ -f "$JAR" ]] || { echo "openai-beam: no $JAR" >&2; exit 1; }
-else
-  ensure_jar
-fi
+ensure_jar
 
 has_option() {
   local name="$1" a

@@ -72,7 +72,9 @@ public final class Engine implements AutoCloseable {
     }
     // Waiting for budget backs requests up in Flink's buffers; an aligned barrier would wait behind
     // all of them (no checkpoint for as long as the backlog lasts, and a restart from far back).
-    if (!given.contains("unalignedCheckpointEnabled")) {
+    // Not under --exactlyOnce: KafkaIO's transactional sink stalled with unaligned checkpoints
+    // (43 of 1,000 answers in 5 minutes, StreamingLostTaskManagerIT).
+    if (!given.contains("unalignedCheckpointEnabled") && !o.getExactlyOnce()) {
       flink.setUnalignedCheckpointEnabled(true);
     }
   }

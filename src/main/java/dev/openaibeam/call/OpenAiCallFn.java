@@ -8,12 +8,10 @@ import dev.openaibeam.cost.SpendSnapshot;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.UUID;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.TupleTag;
@@ -33,18 +31,12 @@ import org.joda.time.Instant;
  * calls, so bundles of any size are correct. For unbounded input, where an answer should not wait
  * for its bundle's slowest call, {@link OpenAiCall} uses {@link StreamingCallFn} instead.
  */
-public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
+public class OpenAiCallFn extends CallingFn {
   /** Where a request's outcome goes: its element's timestamp and window. */
   private record Origin(Instant timestamp, BoundedWindow window) {}
 
   /** An outcome waiting to be emitted. */
   private record Pending<T>(TupleTag<T> tag, T value, Origin origin) {}
-
-  private final CallConfiguration configuration;
-  // One per expanded transform: what instances on a worker share of the pool is kept per run.
-  private final String runToken = UUID.randomUUID().toString();
-  private final TupleTag<ApiResponse> responsesTag;
-  private final TupleTag<ApiFailure> failuresTag;
 
   // Every budget group's buckets of this shard (one group for a single key).
   @StateId("budgets")
@@ -63,9 +55,7 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
       CallConfiguration configuration,
       TupleTag<ApiResponse> responsesTag,
       TupleTag<ApiFailure> failuresTag) {
-    this.configuration = configuration;
-    this.responsesTag = responsesTag;
-    this.failuresTag = failuresTag;
+    super(configuration, responsesTag, failuresTag);
   }
 
   @Setup
@@ -120,12 +110,6 @@ public class OpenAiCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
       calling.close();
       calling = null;
     }
-  }
-
-  @Override
-  public void populateDisplayData(DisplayData.Builder builder) {
-    super.populateDisplayData(builder);
-    OpenAiCall.describe(configuration, builder);
   }
 
   /** Emits the outcomes that share this element's window and timestamp; the rest wait. */

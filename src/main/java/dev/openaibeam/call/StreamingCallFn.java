@@ -21,7 +21,6 @@ import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.TimestampedValue;
@@ -41,19 +40,16 @@ import org.joda.time.Instant;
  * event-time timer at the window's end waits for every open call before the window closes (a
  * drained or finished stream emits everything).
  */
-public class StreamingCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
+public class StreamingCallFn extends CallingFn {
   // How often a key with calls out looks for their answers: the most an answer waits here.
   private static final Duration POLL = Duration.millis(2);
 
-  private final CallConfiguration configuration;
-  private final String runToken = UUID.randomUUID().toString();
-  private final TupleTag<ApiResponse> responsesTag;
-  private final TupleTag<ApiFailure> failuresTag;
-
+  // Every budget group's buckets of this shard (one group for a single key).
   @StateId("budgets")
   private final StateSpec<ValueState<ShardBudgets.Snapshot>> budgetsSpec =
       StateSpecs.value(ShardBudgets.Coder.of());
 
+  // The shard's dollar account under --maxCostUsd, kept like the budgets so it follows the key.
   @StateId("spend")
   private final StateSpec<ValueState<SpendSnapshot>> spendSpec =
       StateSpecs.value(SpendSnapshot.Coder.of());
@@ -83,9 +79,7 @@ public class StreamingCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
       CallConfiguration configuration,
       TupleTag<ApiResponse> responsesTag,
       TupleTag<ApiFailure> failuresTag) {
-    this.configuration = configuration;
-    this.responsesTag = responsesTag;
-    this.failuresTag = failuresTag;
+    super(configuration, responsesTag, failuresTag);
   }
 
   @Setup
@@ -145,12 +139,8 @@ public class StreamingCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
       @TimerId("poll") Timer poll,
       @TimerId("windowEnd") Timer windowEnd,
       MultiOutputReceiver out) {
-    KeyState k = new KeyState(new KeyWindow(key, window), budgets, spend, open, hold, owner, poll, windowEnd);
-    synchronized (worker) {
-      adoptIfMoved(k, out);
-      worker.calling.scheduler().collect();
-      emitReady(k, out);
-    }
+    fired(new KeyState(new KeyWindow(key, window), budgets, spend, open, hold, owner, poll, windowEnd),
+        false, out);
   }
 
   @OnTimer("windowEnd")
@@ -165,12 +155,23 @@ public class StreamingCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
       @TimerId("poll") Timer poll,
       @TimerId("windowEnd") Timer windowEnd,
       MultiOutputReceiver out) {
-    KeyState k = new KeyState(new KeyWindow(key, window), budgets, spend, open, hold, owner, poll, windowEnd);
+    fired(new KeyState(new KeyWindow(key, window), budgets, spend, open, hold, owner, poll, windowEnd),
+        true, out);
+  }
+
+  /** A timer of the key: emit what is answered; at the window's end, once all of it is. */
+  private void fired(KeyState k, boolean windowEnds, MultiOutputReceiver out) {
     synchronized (worker) {
       adoptIfMoved(k, out);
-      worker.calling.scheduler().drain(); // the window closes: its open calls are answered first
+      if (windowEnds) {
+        worker.calling.scheduler().drain(); // the window closes: its open calls are answered first
+      } else {
+        worker.calling.scheduler().collect();
+      }
       emitReady(k, out);
-      worker.forget(k.kw());
+      if (windowEnds) {
+        worker.forget(k.kw());
+      }
     }
   }
 
@@ -180,12 +181,6 @@ public class StreamingCallFn extends DoFn<KV<String, ApiRequest>, ApiResponse> {
       worker.release();
       worker = null;
     }
-  }
-
-  @Override
-  public void populateDisplayData(DisplayData.Builder builder) {
-    super.populateDisplayData(builder);
-    OpenAiCall.describe(configuration, builder);
   }
 
   /** One key and window's state and timers, as a method of the DoFn was given them. */

@@ -22,8 +22,4 @@ source "$(dirname "$0")/lib.sh"
 "$ROOT/run-scripts/ensure-redis.sh"
 ensure_jar
 cd "$ROOT"
-# A private copy: a rebuild of the jar during the minutes this runs would break the running JVM.
-RUN_JAR="$(mktemp --suffix=.jar)"
-trap 'rm -f "$RUN_JAR"' EXIT
-cp "$JAR" "$RUN_JAR"
-java ${JAVA_OPTS:--Xmx4g} -cp "$RUN_JAR" dev.openaibeam.bench.BudgetBench "$@"
+run_bench -Xmx4g dev.openaibeam.bench.BudgetBench "$@"

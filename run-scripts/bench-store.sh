@@ -9,7 +9,4 @@ source "$(dirname "$0")/lib.sh"
 "$ROOT/run-scripts/ensure-redis.sh"
 ensure_jar
 cd "$ROOT"
-RUN_JAR="$(mktemp --suffix=.jar)"
-trap 'rm -f "$RUN_JAR"' EXIT
-cp "$JAR" "$RUN_JAR"
-java ${JAVA_OPTS:--Xmx1g} -cp "$RUN_JAR" dev.openaibeam.bench.StoreBench "$@"
+run_bench -Xmx1g dev.openaibeam.bench.StoreBench "$@"

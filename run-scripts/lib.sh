@@ -71,3 +71,15 @@ stop_emulator() {
 emulator_stats() {
   curl -s "http://127.0.0.1:${EMULATOR_PORT}/emulator/stats"
 }
+
+# Runs a benchmark class from a private copy of the jar (removed at exit): a rebuild of the jar
+# during the minutes a benchmark runs would break the running JVM. JAVA_OPTS replaces $1's heap.
+run_bench() {
+  local heap="$1" cls="$2"
+  shift 2
+  BENCH_JAR="$(mktemp --suffix=.jar)"
+  trap 'rm -f "$BENCH_JAR"' EXIT
+  cp "$JAR" "$BENCH_JAR"
+  # shellcheck disable=SC2086
+  java ${JAVA_OPTS:-$heap} -cp "$BENCH_JAR" "$cls" "$@"
+}

@@ -14,14 +14,18 @@ final class SendOrder {
   private static final int MAX_SLOTS = 1 << 20;
 
   private int slots = 1 << 10; // a power of two
-  private long[] countTree = new long[slots + 1];
-  private long[] tokenTree = new long[slots + 1];
-  private long[] charge = new long[slots];
-  private boolean[] answered = new boolean[slots];
+  private long[] countTree;
+  private long[] tokenTree;
+  private long[] charge;
+  private boolean[] answered;
   private long oldest = 1; // the oldest call not answered yet (or forgotten)
   private long latest; // the last call charged
   private long answeredCount; // answered calls from oldest to latest
   private long answeredTokens;
+
+  SendOrder() {
+    allocate();
+  }
 
   /** Call {@code seq} was charged {@code tokens}; calls come in order, one number apart. */
   void sent(long seq, long tokens) {
@@ -105,12 +109,7 @@ final class SendOrder {
     boolean[] oldAnswered = answered;
     int oldSlots = slots;
     slots *= 2;
-    countTree = new long[slots + 1];
-    tokenTree = new long[slots + 1];
-    charge = new long[slots];
-    answered = new boolean[slots];
-    answeredCount = 0;
-    answeredTokens = 0;
+    allocate();
     for (long s = oldest; s <= latest; s++) {
       int was = (int) (s & (oldSlots - 1));
       int slot = slot(s);
@@ -123,13 +122,18 @@ final class SendOrder {
   }
 
   private void clear(long next) {
+    allocate();
+    oldest = next;
+    latest = next - 1;
+  }
+
+  /** Empty arrays for {@code slots} calls, nothing answered. */
+  private void allocate() {
     countTree = new long[slots + 1];
     tokenTree = new long[slots + 1];
     charge = new long[slots];
     answered = new boolean[slots];
     answeredCount = 0;
     answeredTokens = 0;
-    oldest = next;
-    latest = next - 1;
   }
 }

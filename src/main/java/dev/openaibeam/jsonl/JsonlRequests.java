@@ -12,15 +12,12 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Watch;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -71,23 +68,17 @@ public final class JsonlRequests
 
   @Override
   public WithFailures.Result<PCollection<ApiRequest>, ApiFailure> expand(PBegin input) {
-    TupleTag<ApiRequest> requests = new TupleTag<ApiRequest>() {};
-    TupleTag<ApiFailure> failures = new TupleTag<ApiFailure>() {};
-    PCollectionTuple out =
+    PCollection<FileIO.ReadableFile> files =
         input
             .apply("Match", watchInterval == null
                 ? FileIO.match().filepattern(filepattern)
                 : FileIO.match().filepattern(filepattern)
                     .continuously(org.joda.time.Duration.millis(watchInterval.toMillis()),
                         Watch.Growth.never()))
-            .apply("Open", FileIO.readMatches().withCompression(Compression.AUTO))
-            .apply(
-                "ParseLines",
-                ParDo.of(new ParseFileFn(RequestLineParser.of(defaultEndpoint), requests, failures))
-                    .withOutputTags(requests, TupleTagList.of(failures)));
-    return WithFailures.Result.of(
-        out.get(requests).setCoder(ApiRequest.Coder.of()),
-        out.get(failures).setCoder(ApiFailure.Coder.of()));
+            .apply("Open", FileIO.readMatches().withCompression(Compression.AUTO));
+    RequestLineParser parser = RequestLineParser.of(defaultEndpoint);
+    return ParsedRequests.parse(files, "ParseLines",
+        (requests, failures) -> new ParseFileFn(parser, requests, failures));
   }
 
   @Override

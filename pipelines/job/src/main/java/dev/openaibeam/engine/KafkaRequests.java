@@ -3,6 +3,7 @@ package dev.openaibeam.engine;
 import dev.openaibeam.api.ApiFailure;
 import dev.openaibeam.api.ApiRequest;
 import dev.openaibeam.jsonl.ParsedLine;
+import dev.openaibeam.jsonl.ParsedRequests;
 import dev.openaibeam.jsonl.RequestLineParser;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -13,14 +14,11 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -91,17 +89,9 @@ public final class KafkaRequests
     if (readCommitted) {
       read = read.withReadCommitted();
     }
-    TupleTag<ApiRequest> requests = new TupleTag<ApiRequest>() {};
-    TupleTag<ApiFailure> failures = new TupleTag<ApiFailure>() {};
-    PCollectionTuple out =
-        input
-            .apply("ReadTopic", read)
-            .apply("ParseRecords",
-                ParDo.of(new ParseRecordFn(RequestLineParser.of(defaultEndpoint), requests, failures))
-                    .withOutputTags(requests, TupleTagList.of(failures)));
-    return WithFailures.Result.of(
-        out.get(requests).setCoder(ApiRequest.Coder.of()),
-        out.get(failures).setCoder(ApiFailure.Coder.of()));
+    RequestLineParser parser = RequestLineParser.of(defaultEndpoint);
+    return ParsedRequests.parse(input.apply("ReadTopic", read), "ParseRecords",
+        (requests, failures) -> new ParseRecordFn(parser, requests, failures));
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.openaibeam.engine;
 import dev.openaibeam.api.ApiFailure;
 import dev.openaibeam.api.ApiRequest;
 import dev.openaibeam.jsonl.ParsedLine;
+import dev.openaibeam.jsonl.ParsedRequests;
 import dev.openaibeam.jsonl.RequestLineParser;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubIO;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
@@ -10,14 +11,11 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 
 /**
  * Requests from a Pub/Sub subscription (Dataflow's streaming source), as {@link KafkaRequests}
@@ -50,18 +48,12 @@ public final class PubsubRequests
 
   @Override
   public WithFailures.Result<PCollection<ApiRequest>, ApiFailure> expand(PBegin input) {
-    TupleTag<ApiRequest> requests = new TupleTag<ApiRequest>() {};
-    TupleTag<ApiFailure> failures = new TupleTag<ApiFailure>() {};
-    PCollectionTuple out =
-        input
-            .apply("ReadSubscription",
-                PubsubIO.readMessagesWithAttributesAndMessageId().fromSubscription(subscription))
-            .apply("ParseMessages",
-                ParDo.of(new ParseMessageFn(RequestLineParser.of(defaultEndpoint), requests, failures))
-                    .withOutputTags(requests, TupleTagList.of(failures)));
-    return WithFailures.Result.of(
-        out.get(requests).setCoder(ApiRequest.Coder.of()),
-        out.get(failures).setCoder(ApiFailure.Coder.of()));
+    RequestLineParser parser = RequestLineParser.of(defaultEndpoint);
+    return ParsedRequests.parse(
+        input.apply("ReadSubscription",
+            PubsubIO.readMessagesWithAttributesAndMessageId().fromSubscription(subscription)),
+        "ParseMessages",
+        (requests, failures) -> new ParseMessageFn(parser, requests, failures));
   }
 
   @Override

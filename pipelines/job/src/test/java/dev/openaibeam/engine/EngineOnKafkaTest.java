@@ -61,6 +61,16 @@ class EngineOnKafkaTest {
     return o;
   }
 
+  /** Chat requests keyed row-0 .. row-(n-1), each with metadata {"n": i}. */
+  static List<Map.Entry<String, String>> chatRecords(int rows) {
+    List<Map.Entry<String, String>> records = new ArrayList<>();
+    for (int i = 0; i < rows; i++) {
+      records.add(Map.entry("row-" + i, "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\","
+          + "\"content\":\"q" + i + "\"}],\"max_tokens\":5,\"metadata\":{\"n\":" + i + "}}"));
+    }
+    return records;
+  }
+
   @Test
   void givenRequestsOnTheTopic_answersEachOnceOnResultsOrFailures() throws Exception {
     int rows = 300;
@@ -69,11 +79,7 @@ class EngineOnKafkaTest {
     try (OpenAiEmulator emu = OpenAiEmulator.start(cfg);
         Engine engine = Engine.start(options(dir, broker.bootstrap(), emu, "t1",
             "--frontDoorPort=-1", "--rpm=6000"))) {
-      List<Map.Entry<String, String>> records = new ArrayList<>();
-      for (int i = 0; i < rows; i++) {
-        records.add(Map.entry("row-" + i, "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\","
-            + "\"content\":\"q" + i + "\"}],\"max_tokens\":5,\"metadata\":{\"n\":" + i + "}}"));
-      }
+      List<Map.Entry<String, String>> records = chatRecords(rows);
       records.add(Map.entry("emb-1", "{\"custom_id\":\"emb-1\",\"method\":\"POST\",\"url\":\"/v1/embeddings\","
           + "\"body\":{\"model\":\"text-embedding-3-small\",\"input\":\"hello\"}}"));
       records.add(Map.entry("bad-1", "not json at all"));
@@ -115,12 +121,7 @@ class EngineOnKafkaTest {
     try (OpenAiEmulator emu = OpenAiEmulator.start(cfg);
         Engine engine = Engine.start(options(dir, broker.bootstrap(), emu, "slow1",
             "--frontDoorPort=-1", "--budgetShards=1"))) {
-      List<Map.Entry<String, String>> records = new ArrayList<>();
-      for (int i = 0; i < rows; i++) {
-        records.add(Map.entry("row-" + i, "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":"
-            + "\"user\",\"content\":\"q" + i + "\"}],\"max_tokens\":5}"));
-      }
-      broker.produce("slow1-requests", records);
+      broker.produce("slow1-requests", chatRecords(rows));
       List<ConsumerRecord<String, String>> results =
           broker.consume("slow1-results", rows, Duration.ofSeconds(120));
       assertEquals(rows, results.size());

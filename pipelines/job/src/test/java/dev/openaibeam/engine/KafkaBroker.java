@@ -88,25 +88,7 @@ final class KafkaBroker implements AutoCloseable {
 
   /** Reads {@code topic} from the beginning until {@code count} records came or {@code timeout} passed. */
   List<ConsumerRecord<String, String>> consume(String topic, int count, Duration timeout) {
-    List<ConsumerRecord<String, String>> out = new ArrayList<>();
-    Map<String, Object> cfg = new HashMap<>();
-    cfg.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    cfg.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    cfg.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<String, String> c =
-        new KafkaConsumer<>(cfg, new StringDeserializer(), new StringDeserializer())) {
-      List<TopicPartition> parts = new ArrayList<>();
-      for (PartitionInfo p : c.partitionsFor(topic, Duration.ofSeconds(30))) {
-        parts.add(new TopicPartition(topic, p.partition()));
-      }
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (out.size() < count && System.nanoTime() < deadline) {
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-    }
-    return out;
+    return readFromStart(topic, timeout, Duration.ZERO, read -> read.size() >= count);
   }
 
   /**
@@ -115,8 +97,14 @@ final class KafkaBroker implements AutoCloseable {
    */
   List<ConsumerRecord<String, String>> consumeKeys(String topic, int keys, Duration timeout,
       Duration settle) {
+    return readFromStart(topic, timeout, settle,
+        read -> read.stream().map(ConsumerRecord::key).distinct().count() >= keys);
+  }
+
+  /** Committed records of {@code topic} from its start, until {@code done} (then {@code settle}). */
+  private List<ConsumerRecord<String, String>> readFromStart(String topic, Duration timeout,
+      Duration settle, java.util.function.Predicate<List<ConsumerRecord<String, String>>> done) {
     List<ConsumerRecord<String, String>> out = new ArrayList<>();
-    java.util.Set<String> seen = new java.util.HashSet<>();
     Map<String, Object> cfg = new HashMap<>();
     cfg.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     cfg.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -130,11 +118,8 @@ final class KafkaBroker implements AutoCloseable {
       c.assign(parts);
       c.seekToBeginning(parts);
       long deadline = System.nanoTime() + timeout.toNanos();
-      while (seen.size() < keys && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-          out.add(r);
-          seen.add(r.key());
-        }
+      while (!done.test(out) && System.nanoTime() < deadline) {
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
       }
       long settled = System.nanoTime() + settle.toNanos();
       while (System.nanoTime() < settled) {

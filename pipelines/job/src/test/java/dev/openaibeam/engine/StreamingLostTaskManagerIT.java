@@ -67,12 +67,7 @@ class StreamingLostTaskManagerIT {
             "--flinkMaster=" + cluster.master(),
             "--filesToStage=" + root.resolve("pipelines/job/target/openai-beam-bundled.jar"),
             "--checkpointingInterval=2000", "--journal=" + dir.resolve("journal"))))) {
-      List<Map.Entry<String, String>> records = new ArrayList<>();
-      for (int i = 0; i < ROWS; i++) {
-        records.add(Map.entry("row-" + i, "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\","
-            + "\"content\":\"q" + i + "\"}],\"max_tokens\":5}"));
-      }
-      broker.produce(prefix + "-requests", records);
+      broker.produce(prefix + "-requests", EngineOnKafkaTest.chatRecords(ROWS));
 
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
       while (emu.stats().accepted() < ROWS / 3 && System.nanoTime() < deadline) {

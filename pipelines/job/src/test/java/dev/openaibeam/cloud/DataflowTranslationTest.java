@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.auth.oauth2.AccessToken;
-import com.google.auth.oauth2.GoogleCredentials;
 import dev.openaibeam.pipeline.OpenAiBeamOptions;
 import dev.openaibeam.pipeline.OpenAiBeamPipeline;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.jar.JarOutputStream;
 import org.apache.beam.runners.dataflow.DataflowRunner;
-import org.apache.beam.runners.dataflow.options.DataflowPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator;
@@ -51,38 +46,21 @@ class DataflowTranslationTest {
   }
 
   private static void translate(Path dir, String keyOption, String secretName) throws Exception {
-    Files.createDirectories(dir);
-    Path staged = dir.resolve("pipeline.jar");
-    try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(staged))) {
-      // a small stand-in for the bundled jar: staging it is what is checked, not its contents
-    }
-    Path template = dir.resolve("job.json");
-    String[] args = {
-      "--runner=DataflowRunner",
-      "--project=openai-beam-test",
-      "--region=europe-west1",
-      "--jobName=openai-beam-translate",
-      "--tempLocation=gs://openai-beam-test/tmp",
-      // Set, not derived: deriving it from --tempLocation looks the bucket up on GCS.
-      "--gcpTempLocation=gs://openai-beam-test/tmp",
-      "--stagingLocation=" + dir.resolve("staging"),
-      "--templateLocation=" + template,
-      "--filesToStage=" + staged,
-      "--input=gs://openai-beam-test/in/*.jsonl",
-      "--output=gs://openai-beam-test/out/results",
-      "--failures=gs://openai-beam-test/out/failures",
-      keyOption,
-      "--rpm=500",
-      "--tpm=200000",
-      "--budgetShards=4",
-      "--maxNumWorkers=4",
-      "--workerMachineType=n2-standard-2",
-    };
+    List<String> args = OfflineDataflow.args(dir, "openai-beam-translate");
+    args.addAll(List.of(
+        "--input=gs://openai-beam-test/in/*.jsonl",
+        "--output=gs://openai-beam-test/out/results",
+        "--failures=gs://openai-beam-test/out/failures",
+        keyOption,
+        "--rpm=500",
+        "--tpm=200000",
+        "--budgetShards=4",
+        "--maxNumWorkers=4",
+        "--workerMachineType=n2-standard-2"));
     PipelineOptionsFactory.register(OpenAiBeamOptions.class);
-    OpenAiBeamOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(OpenAiBeamOptions.class);
-    DataflowPipelineOptions dataflow = options.as(DataflowPipelineOptions.class);
-    dataflow.setPathValidatorClass(NoopPathValidator.class);
-    dataflow.setGcpCredential(GoogleCredentials.create(new AccessToken("offline", null)));
+    OpenAiBeamOptions options = PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
+        .withValidation().as(OpenAiBeamOptions.class);
+    OfflineDataflow.offline(options);
 
     Pipeline p = Pipeline.create(options);
     OpenAiBeamPipeline.build(p, options);
@@ -90,15 +68,10 @@ class DataflowTranslationTest {
     // A template "result" has no state: the job was written, not submitted.
     assertEquals("DataflowTemplateJob", result.getClass().getSimpleName());
 
-    String job = Files.readString(template, StandardCharsets.UTF_8);
-    JsonNode steps = JSON.readTree(job).path("steps");
-    List<String> names = new ArrayList<>();
-    for (JsonNode s : steps) {
-      JsonNode userName = s.path("properties").path("user_name");
-      names.add(userName.isObject() ? userName.path("value").asText() : userName.asText());
-    }
+    String job = Files.readString(OfflineDataflow.template(dir), StandardCharsets.UTF_8);
+    List<String> names = OfflineDataflow.stepNames(JSON.readTree(job));
     System.out.println("dataflow job: " + job.length() + " chars, " + names.size() + " steps");
-    assertTrue(names.stream().noneMatch(String::isEmpty), "step without a name: " + steps.get(0));
+    assertTrue(names.stream().noneMatch(String::isEmpty), "step without a name: " + names);
     for (String step : List.of("ReadRequests", "Answer/CallOpenAi", "FormatResults", "WriteResults", "WriteFailures")) {
       assertTrue(names.stream().anyMatch(n -> n.startsWith(step)), step + " missing from " + names);
     }
